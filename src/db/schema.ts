@@ -1,0 +1,118 @@
+// Tables. Every per-account security fact lives here (strongly consistent), never in KV.
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow();
+
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    // Stored normalised (trimmed, lower-cased); the unique index is the single source of truth for duplicates.
+    email: text('email').notNull(),
+    fullName: text('full_name').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    tfaEnabled: boolean('tfa_enabled').notNull().default(false),
+    // Consecutive failed first- or second-factor attempts, for the per-account lockout.
+    failedAuthCount: integer('failed_auth_count').notNull().default(0),
+    lockedUntil: timestamp('locked_until', { withTimezone: true, mode: 'string' }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('users_email_key').on(t.email),
+    check('users_email_normalised', sql`${t.email} = lower(btrim(${t.email}))`),
+  ],
+);
+
+export const tfaDevices = pgTable(
+  'tfa_devices',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    deviceType: text('device_type', { enum: ['email', 'code_generator'] }).notNull(),
+    // AES-256-GCM envelope of the TOTP secret (code_generator only); the key id inside allows rotation.
+    secretEnvelope: text('secret_envelope'),
+    // RFC 6238 §5.2: a code is accepted once, so only a time step later than this one verifies.
+    lastAcceptedStep: bigint('last_accepted_step', { mode: 'number' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // At most one device per user.
+    uniqueIndex('tfa_devices_user_id_key').on(t.userId),
+    check('tfa_devices_type', sql`${t.deviceType} in ('email', 'code_generator')`),
+    check(
+      'tfa_devices_secret_matches_type',
+      sql`(${t.deviceType} = 'code_generator') = (${t.secretEnvelope} is not null)`,
+    ),
+  ],
+);
+
+export const backupTokens = pgTable(
+  'backup_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    // HMAC-SHA256 under a Worker secret: the database alone cannot recover or test a token.
+    tokenHash: text('token_hash').notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true, mode: 'string' }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('backup_tokens_user_hash_key').on(t.userId, t.tokenHash)],
+);
+
+// One row per refresh-token family (a login). Rotation swaps current_token_id; presenting any
+// other token id of the family is reuse and revokes the family (RFC 9700 §4.14.2).
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    currentTokenId: uuid('current_token_id').notNull(),
+    // Authentication methods of the login (RFC 8176), carried into every access token of the family.
+    amr: text('amr').array().notNull(),
+    authTime: timestamp('auth_time', { withTimezone: true, mode: 'string' }).notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+    // Absolute lifetime of the family, whatever the rotations.
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'string' }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'string' }),
+    revokedReason: text('revoked_reason'),
+  },
+  (t) => [index('sessions_user_id_idx').on(t.userId)],
+);
+
+// A pending second factor: created by a password login of a TFA user; its id is the pre-TFA token's jti.
+export const tfaChallenges = pgTable(
+  'tfa_challenges',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    // Email devices only: HMAC of the emailed code; the code itself is never stored.
+    emailCodeHash: text('email_code_hash'),
+    failedAttempts: integer('failed_attempts').notNull().default(0),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'string' }).notNull(),
+    consumedAt: timestamp('consumed_at', { withTimezone: true, mode: 'string' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('tfa_challenges_user_id_idx').on(t.userId)],
+);
