@@ -29,6 +29,8 @@ export default defineConfig({
                 ...TEST_SECRETS,
                 NEON_HTTP_ENDPOINT: inject<string>('gatewayUrl'),
                 GATEWAY_CONTROL_URL: inject<string>('gatewayControlUrl'),
+                // The gateway ignores the connection string; the driver only insists on its shape.
+                DATABASE_URL: 'postgresql://edge2fa:local@db.localtest.me/edge2fa',
                 ADMIN_EMAILS: 'admin@example.com',
               },
             },
@@ -38,6 +40,7 @@ export default defineConfig({
           name: 'worker',
           include: ['test/{unit,integration,security}/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
+          setupFiles: ['test/support/setup-emails.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

@@ -1,0 +1,38 @@
+// Builds the application: middleware, feature routers, the OpenAPI document, Swagger UI and the
+// catch-alls that keep every error an RFC 9457 problem.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { App, AppEnv } from './app-env';
+import { registerAuthRoutes } from './features/auth/auth.index';
+import { registerHealthRoutes } from './features/health/health.index';
+import { registerTasksRoutes } from './features/tasks/tasks.index';
+import { registerTFARoutes } from './features/tfa/tfa.index';
+import { registerUsersRoutes } from './features/users/users.index';
+import { handleError } from './http/errors';
+import { provideDeps } from './http/middleware/deps';
+import { requestIdAndAccessLog } from './http/middleware/request-id';
+import { registerDocs } from './http/openapi';
+import { problems } from './http/problem';
+import { validationHook } from './http/validation';
+
+export const API_PREFIX = '/api/v1';
+
+export function createRouter(): App {
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+}
+
+export function createApp(): App {
+  const app = createRouter();
+  app.use('*', requestIdAndAccessLog);
+  registerDocs(app);
+  app.use(`${API_PREFIX}/*`, provideDeps);
+  registerHealthRoutes(app);
+  const api = createRouter();
+  registerAuthRoutes(api);
+  registerTFARoutes(api);
+  registerUsersRoutes(api);
+  registerTasksRoutes(api);
+  app.route(API_PREFIX, api);
+  app.notFound(() => problems.notFound().toResponse());
+  app.onError(handleError);
+  return app;
+}

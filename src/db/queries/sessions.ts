@@ -1,0 +1,89 @@
+// Refresh-token families. A family is one row; rotation swaps its current token id in one conditional
+// statement, so two concurrent uses of one refresh token cannot both succeed.
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { Database } from '../client';
+import { sessions, users } from '../schema';
+
+export type NewSession = {
+  sessionId: string;
+  userId: string;
+  tokenId: string;
+  amr: string[];
+  familyMaxAgeSeconds: number;
+};
+
+// Starts a family after a successful login and clears the account's failure counter in the same
+// statement; optionally stores a rehashed password (parameters raised since the hash was made).
+export async function startSessionAfterLogin(
+  db: Database,
+  session: NewSession,
+  rehashedPassword: string | null,
+): Promise<boolean> {
+  const result = await db.execute(sql`
+    with account as (
+      update ${users}
+      set failed_auth_count = 0, locked_until = null,
+          password_hash = coalesce(${rehashedPassword}, password_hash), updated_at = now()
+      where id = ${session.userId}
+      returning id
+    )
+    insert into ${sessions} (id, user_id, current_token_id, amr, auth_time, expires_at)
+    select ${session.sessionId}, account.id, ${session.tokenId}, ${toTextArray(session.amr)}, now(),
+      now() + make_interval(secs => ${session.familyMaxAgeSeconds})
+    from account
+    returning id`);
+  return result.rows.length === 1;
+}
+
+export function toTextArray(values: string[]) {
+  return sql`array[${sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  )}]::text[]`;
+}
+
+export type RotationOutcome =
+  | { kind: 'rotated'; userId: string; amr: string[]; authTimeSeconds: number }
+  | { kind: 'reused'; userId: string }
+  | { kind: 'invalid' };
+
+// RFC 9700 §4.14.2 / ASVS 10.4.5: presenting a token that is no longer current revokes the whole family.
+// Both branches are in one statement; under concurrency the loser re-reads the row and lands in "reuse".
+export async function rotateRefreshToken(
+  db: Database,
+  rotation: { sessionId: string; presentedTokenId: string; nextTokenId: string },
+): Promise<RotationOutcome> {
+  const result = await db.execute<{ outcome: string; user_id: string; amr: string[] | string; auth_time: string | number }>(sql`
+    with rotated as (
+      update ${sessions} set current_token_id = ${rotation.nextTokenId}, last_used_at = now()
+      where id = ${rotation.sessionId} and current_token_id = ${rotation.presentedTokenId}
+        and revoked_at is null and expires_at > now()
+      returning user_id, amr, floor(extract(epoch from auth_time))::bigint as auth_time
+    ),
+    revoked as (
+      update ${sessions} set revoked_at = now(), revoked_reason = 'refresh_token_reuse'
+      where id = ${rotation.sessionId} and current_token_id <> ${rotation.presentedTokenId}
+        and revoked_at is null
+      returning user_id
+    )
+    select 'rotated' as outcome, user_id, amr, auth_time from rotated
+    union all
+    select 'reused', user_id, null, null from revoked`);
+  const row = result.rows[0];
+  if (!row) return { kind: 'invalid' };
+  if (row.outcome === 'reused') return { kind: 'reused', userId: row.user_id };
+  return { kind: 'rotated', userId: row.user_id, amr: parseTextArray(row.amr), authTimeSeconds: Number(row.auth_time) };
+}
+
+// db.execute returns raw rows; the driver parses text[] already, but keep a fallback for the literal form.
+function parseTextArray(value: string[] | string): string[] {
+  if (Array.isArray(value)) return value;
+  return value.replace(/^\{|\}$/g, '').split(',').filter(Boolean);
+}
+
+export async function revokeSession(db: Database, userId: string, sessionId: string, reason: string): Promise<void> {
+  await db
+    .update(sessions)
+    .set({ revokedAt: sql`now()`, revokedReason: reason })
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)));
+}

@@ -1,0 +1,246 @@
+// Second-factor statements. Single-use state (TOTP steps, email codes, backup tokens, challenges) only
+// changes through conditional UPDATE … WHERE … RETURNING, so concurrent requests cannot both win.
+import { and, eq, sql } from 'drizzle-orm';
+import type { Database } from '../client';
+import { backupTokens, tfaChallenges, tfaDevices, users } from '../schema';
+import type { NewSession } from './sessions';
+import { toTextArray } from './sessions';
+import type { DeviceType } from './users';
+
+export type EnrollmentRows = {
+  device: { id: string; deviceType: DeviceType; secretEnvelope: string | null };
+  backupTokenHashes: string[];
+};
+
+// Signup with TFA: user, device and backup tokens in one transaction (one db.batch, one round trip).
+export async function insertUserWithEnrollment(
+  db: Database,
+  user: { id: string; email: string; fullName: string; passwordHash: string },
+  enrollment: EnrollmentRows,
+): Promise<void> {
+  await db.batch([
+    db.insert(users).values({ ...user, tfaEnabled: true }),
+    db.insert(tfaDevices).values({ ...enrollment.device, userId: user.id }),
+    db.insert(backupTokens).values(enrollment.backupTokenHashes.map((tokenHash) => ({ userId: user.id, tokenHash }))),
+  ]);
+}
+
+// Enabling TFA later: the device insert fails on the one-device-per-user index if TFA is already on,
+// which rolls the whole batch back. Returns the account's email and name for the QR label and email.
+export async function enableTFA(
+  db: Database,
+  userId: string,
+  enrollment: EnrollmentRows,
+): Promise<{ email: string; fullName: string } | undefined> {
+  const [, , updated] = await db.batch([
+    db.insert(tfaDevices).values({ ...enrollment.device, userId }),
+    db.insert(backupTokens).values(enrollment.backupTokenHashes.map((tokenHash) => ({ userId, tokenHash }))),
+    db
+      .update(users)
+      .set({ tfaEnabled: true, updatedAt: sql`now()` })
+      .where(eq(users.id, userId))
+      .returning({ email: users.email, fullName: users.fullName }),
+  ]);
+  return updated[0];
+}
+
+// Compensation when the activation email could not be queued: the user must never hold TFA without
+// having received backup tokens.
+export async function undoEnableTFA(db: Database, userId: string, deviceId: string): Promise<void> {
+  await db.batch([
+    db.delete(backupTokens).where(eq(backupTokens.userId, userId)),
+    db.delete(tfaDevices).where(and(eq(tfaDevices.id, deviceId), eq(tfaDevices.userId, userId))),
+    db.update(users).set({ tfaEnabled: false }).where(eq(users.id, userId)),
+  ]);
+}
+
+export async function findCodeGeneratorSecret(
+  db: Database,
+  userId: string,
+): Promise<{ email: string; deviceId: string | null; deviceType: DeviceType | null; secretEnvelope: string | null } | undefined> {
+  const [row] = await db
+    .select({
+      email: users.email,
+      deviceId: tfaDevices.id,
+      deviceType: tfaDevices.deviceType,
+      secretEnvelope: tfaDevices.secretEnvelope,
+    })
+    .from(users)
+    .leftJoin(tfaDevices, eq(tfaDevices.userId, users.id))
+    .where(eq(users.id, userId));
+  return row;
+}
+
+export async function insertChallenge(
+  db: Database,
+  challenge: { id: string; userId: string; emailCodeHash: string | null; ttlSeconds: number },
+): Promise<void> {
+  await db.insert(tfaChallenges).values({
+    id: challenge.id,
+    userId: challenge.userId,
+    emailCodeHash: challenge.emailCodeHash,
+    expiresAt: sql`now() + make_interval(secs => ${challenge.ttlSeconds})`,
+  });
+}
+
+export type ChallengeContext = {
+  challengeId: string;
+  userId: string;
+  email: string;
+  fullName: string;
+  usable: boolean;
+  emailCodeHash: string | null;
+  deviceId: string | null;
+  deviceType: DeviceType | null;
+  secretEnvelope: string | null;
+  lastAcceptedStep: number | null;
+};
+
+// Everything the second-factor check needs, in one read. `usable` folds expiry, consumption and the
+// per-challenge attempt limit so the service cannot forget one of them.
+export async function findChallengeContext(
+  db: Database,
+  challenge: { challengeId: string; userId: string },
+  maxAttempts: number,
+): Promise<ChallengeContext | undefined> {
+  const [row] = await db
+    .select({
+      challengeId: tfaChallenges.id,
+      userId: users.id,
+      email: users.email,
+      fullName: users.fullName,
+      usable: sql<boolean>`(${tfaChallenges.consumedAt} is null and ${tfaChallenges.expiresAt} > now()
+        and ${tfaChallenges.failedAttempts} < ${maxAttempts})`,
+      emailCodeHash: tfaChallenges.emailCodeHash,
+      deviceId: tfaDevices.id,
+      deviceType: tfaDevices.deviceType,
+      secretEnvelope: tfaDevices.secretEnvelope,
+      lastAcceptedStep: tfaDevices.lastAcceptedStep,
+    })
+    .from(tfaChallenges)
+    .innerJoin(users, eq(users.id, tfaChallenges.userId))
+    .leftJoin(tfaDevices, eq(tfaDevices.userId, users.id))
+    .where(and(eq(tfaChallenges.id, challenge.challengeId), eq(tfaChallenges.userId, challenge.userId)));
+  return row;
+}
+
+const usableChallenge = (challengeId: string, userId: string, maxAttempts: number) => sql`
+  id = ${challengeId} and user_id = ${userId} and consumed_at is null and expires_at > now()
+  and failed_attempts < ${maxAttempts}`;
+
+function insertSessionFrom(source: string, session: NewSession) {
+  return sql`insert into sessions (id, user_id, current_token_id, amr, auth_time, expires_at)
+    select ${session.sessionId}, user_id, ${session.tokenId}, ${toTextArray(session.amr)}, now(),
+      now() + make_interval(secs => ${session.familyMaxAgeSeconds})
+    from ${sql.raw(source)}`;
+}
+
+// TOTP success: accept the step only if it is later than the last accepted one (RFC 6238 §5.2), consume
+// the challenge, reset the failure counter and start the session, all in one statement.
+export async function completeTOTPChallenge(
+  db: Database,
+  input: { challengeId: string; userId: string; deviceId: string; step: number; maxAttempts: number; session: NewSession },
+): Promise<boolean> {
+  const result = await db.execute(sql`
+    with step_accepted as (
+      update tfa_devices set last_accepted_step = ${input.step}
+      where id = ${input.deviceId} and user_id = ${input.userId}
+        and (last_accepted_step is null or last_accepted_step < ${input.step})
+      returning user_id
+    ),
+    consumed as (
+      update tfa_challenges set consumed_at = now()
+      where ${usableChallenge(input.challengeId, input.userId, input.maxAttempts)}
+        and exists (select 1 from step_accepted)
+      returning user_id
+    ),
+    account as (
+      update users set failed_auth_count = 0, locked_until = null
+      where id in (select user_id from consumed)
+      returning id as user_id
+    ),
+    started as (${insertSessionFrom('account', input.session)} returning id)
+    select id from started`);
+  return result.rows.length === 1;
+}
+
+// Email-code success (the code was checked in constant time by the caller): consume and start the session.
+export async function completeEmailChallenge(
+  db: Database,
+  input: { challengeId: string; userId: string; maxAttempts: number; session: NewSession },
+): Promise<boolean> {
+  const result = await db.execute(sql`
+    with consumed as (
+      update tfa_challenges set consumed_at = now()
+      where ${usableChallenge(input.challengeId, input.userId, input.maxAttempts)}
+      returning user_id
+    ),
+    account as (
+      update users set failed_auth_count = 0, locked_until = null
+      where id in (select user_id from consumed)
+      returning id as user_id
+    ),
+    started as (${insertSessionFrom('account', input.session)} returning id)
+    select id from started`);
+  return result.rows.length === 1;
+}
+
+// A wrong second factor counts against the challenge (and the account, for the lockout).
+export async function recordChallengeFailure(db: Database, challengeId: string, userId: string): Promise<void> {
+  await db.execute(sql`
+    with challenge as (
+      update tfa_challenges set failed_attempts = failed_attempts + 1
+      where id = ${challengeId} and user_id = ${userId}
+      returning user_id
+    )
+    update users set failed_auth_count = failed_auth_count + 1
+    where id in (select user_id from challenge)`);
+}
+
+export type BackupRedemption = 'redeemed' | 'no_match' | 'exhausted' | 'challenge_unusable';
+
+// Spends one backup token atomically: of N concurrent uses of one token exactly one UPDATE matches.
+// The lookup is by keyed hash (HMAC under a Worker secret), so the comparison reveals nothing usable.
+export async function redeemBackupToken(
+  db: Database,
+  input: { challengeId: string; userId: string; tokenHash: string; maxAttempts: number; session: NewSession },
+): Promise<BackupRedemption> {
+  const result = await db.execute<{ challenge_ok: boolean; redeemed: boolean; remaining: string | number }>(sql`
+    with challenge as (
+      select user_id from tfa_challenges
+      where ${usableChallenge(input.challengeId, input.userId, input.maxAttempts)}
+    ),
+    spent as (
+      update backup_tokens set used_at = now()
+      where user_id in (select user_id from challenge) and token_hash = ${input.tokenHash} and used_at is null
+      returning user_id
+    ),
+    consumed as (
+      update tfa_challenges set consumed_at = now()
+      where id = ${input.challengeId} and exists (select 1 from spent)
+      returning user_id
+    ),
+    failed as (
+      update tfa_challenges set failed_attempts = failed_attempts + 1
+      where id = ${input.challengeId} and exists (select 1 from challenge) and not exists (select 1 from spent)
+      returning user_id
+    ),
+    account as (
+      update users set
+        failed_auth_count = case when exists (select 1 from spent) then 0 else failed_auth_count + 1 end,
+        locked_until = case when exists (select 1 from spent) then null else locked_until end
+      where id in (select user_id from challenge)
+      returning id as user_id
+    ),
+    started as (${insertSessionFrom('consumed', input.session)} returning id)
+    select exists (select 1 from challenge) as challenge_ok,
+      exists (select 1 from started) as redeemed,
+      (select count(*) from backup_tokens where user_id = ${input.userId} and used_at is null) as remaining,
+      (select count(*) from account) as touched,
+      (select count(*) from failed) as failures`);
+  const row = result.rows[0];
+  if (!row?.challenge_ok) return 'challenge_unusable';
+  if (row.redeemed) return 'redeemed';
+  // `remaining` reads the snapshot before this statement: zero means every token was already spent.
+  return Number(row.remaining) === 0 ? 'exhausted' : 'no_match';
+}

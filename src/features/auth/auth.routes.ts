@@ -1,0 +1,92 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { requireAccessToken } from '../../http/middleware/auth';
+import { BEARER_SECURITY } from '../../http/openapi';
+import { AUTH_ERRORS, COMMON_ERRORS, problemResponse } from '../../http/openapi-responses';
+import {
+  LoginFormSchema,
+  PreTFATokenResponseSchema,
+  QRCodeJSONSchema,
+  RefreshRequestSchema,
+  SignupRequestSchema,
+  TokenResponseSchema,
+  UserSchema,
+} from './auth.schemas';
+
+export const FormatQuerySchema = z.object({
+  format: z
+    .enum(['svg', 'json'])
+    .optional()
+    .openapi({ description: 'For code_generator devices: `svg` (default) returns the QR image, `json` the otpauth URI and the SVG' }),
+});
+
+export const signupRoute = createRoute({
+  method: 'post',
+  path: '/auth/signup',
+  tags: ['auth'],
+  summary: 'Create a user',
+  description:
+    'Creates an account, optionally with two-factor authentication. With a `code_generator` device the answer is the QR code to scan (SVG) unless `?format=json`; backup tokens are emailed.',
+  request: {
+    query: FormatQuerySchema,
+    body: { required: true, content: { 'application/json': { schema: SignupRequestSchema } } },
+  },
+  responses: {
+    201: {
+      description: 'The new user, or (code_generator) the QR code',
+      content: {
+        'application/json': { schema: z.union([UserSchema, QRCodeJSONSchema]) },
+        'image/svg+xml': { schema: z.string() },
+      },
+    },
+    400: problemResponse('Email already registered or malformed body'),
+    415: problemResponse('Body is not JSON'),
+    ...COMMON_ERRORS,
+  },
+});
+
+export const loginRoute = createRoute({
+  method: 'post',
+  path: '/auth/login',
+  tags: ['auth'],
+  summary: 'Log in with email and password (OAuth2 password grant)',
+  description:
+    'Returns access and refresh tokens (200). For accounts with two-factor authentication returns 202 with a short-lived pre-TFA token as `access_token` and `refresh_token: null`; email devices are sent a code.',
+  request: {
+    body: { required: true, content: { 'application/x-www-form-urlencoded': { schema: LoginFormSchema } } },
+  },
+  responses: {
+    200: { description: 'Logged in', content: { 'application/json': { schema: TokenResponseSchema } } },
+    202: { description: 'Second factor required', content: { 'application/json': { schema: PreTFATokenResponseSchema } } },
+    400: problemResponse('Incorrect email or password'),
+    415: problemResponse('Body is not a form'),
+    ...COMMON_ERRORS,
+  },
+});
+
+export const testTokenRoute = createRoute({
+  method: 'get',
+  path: '/auth/test-token',
+  tags: ['auth'],
+  summary: 'Return the user of the access token',
+  security: BEARER_SECURITY,
+  middleware: [requireAccessToken] as const,
+  responses: {
+    200: { description: 'The authenticated user', content: { 'application/json': { schema: UserSchema } } },
+    ...AUTH_ERRORS,
+    ...COMMON_ERRORS,
+  },
+});
+
+export const refreshRoute = createRoute({
+  method: 'post',
+  path: '/auth/refresh',
+  tags: ['auth'],
+  summary: 'Exchange a refresh token for a new token pair',
+  description: 'Refresh tokens rotate: the presented one dies; presenting it again revokes the whole session.',
+  request: { body: { required: true, content: { 'application/json': { schema: RefreshRequestSchema } } } },
+  responses: {
+    200: { description: 'New tokens', content: { 'application/json': { schema: TokenResponseSchema } } },
+    401: problemResponse('Invalid, expired, reused or revoked refresh token'),
+    ...COMMON_ERRORS,
+  },
+});

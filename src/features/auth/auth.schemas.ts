@@ -1,0 +1,88 @@
+// API DTOs (never table rows), registered as OpenAPI components with examples.
+import { z } from '@hono/zod-openapi';
+
+export const DeviceTypeSchema = z.enum(['email', 'code_generator']).openapi('DeviceType', { example: 'code_generator' });
+
+export const DeviceCreateSchema = z
+  .object({ device_type: DeviceTypeSchema })
+  .strict()
+  .openapi('DeviceCreate');
+
+// ASVS 6.2.1/6.2.9: at least 8 characters, at least 64 allowed, no composition rules.
+export const PASSWORD_MIN_LENGTH = 8;
+export const PASSWORD_MAX_LENGTH = 256;
+
+export const SignupRequestSchema = z
+  .object({
+    email: z.email({ message: 'Must be a valid email address' }).max(254).openapi({ example: 'ada@example.com' }),
+    password: z
+      .string()
+      .min(PASSWORD_MIN_LENGTH, `Must be at least ${PASSWORD_MIN_LENGTH} characters`)
+      .max(PASSWORD_MAX_LENGTH, `Must be at most ${PASSWORD_MAX_LENGTH} characters`)
+      .openapi({ example: 'correct horse battery staple' }),
+    full_name: z.string().trim().min(1).max(200).openapi({ example: 'Ada Lovelace' }),
+    tfa_enabled: z.boolean().default(false).openapi({ example: false }),
+    device: DeviceCreateSchema.nullish(),
+  })
+  .strict()
+  .openapi('SignupRequest');
+
+export const UserSchema = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    full_name: z.string(),
+    tfa_enabled: z.boolean(),
+    device: z.object({ id: z.uuid(), device_type: DeviceTypeSchema }).nullable(),
+  })
+  .openapi('User', {
+    example: {
+      id: '0b7e8c1e-8f3a-4f4e-9a51-6a8f4c1d2e3f',
+      email: 'ada@example.com',
+      full_name: 'Ada Lovelace',
+      tfa_enabled: false,
+      device: null,
+    },
+  });
+
+export const QRCodeJSONSchema = z
+  .object({
+    user: UserSchema,
+    otpauth_uri: z.string().openapi({
+      example:
+        'otpauth://totp/edge-2fa:ada%40example.com?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=edge-2fa&algorithm=SHA1&digits=6&period=30',
+    }),
+    qr_svg: z.string().openapi({ description: 'The QR code of otpauth_uri as an SVG document' }),
+  })
+  .openapi('QRCode');
+
+export const TokenResponseSchema = z
+  .object({
+    access_token: z.string(),
+    refresh_token: z.string().nullable(),
+    token_type: z.literal('bearer'),
+  })
+  .openapi('Tokens', {
+    example: { access_token: 'eyJhbGciOiJFZERTQSIs…', refresh_token: 'eyJhbGciOiJFZERTQSIs…', token_type: 'bearer' },
+  });
+
+export const PreTFATokenResponseSchema = TokenResponseSchema.extend({ refresh_token: z.null() }).openapi('PreTFATokens', {
+  example: { access_token: 'eyJhbGciOiJFZERTQSIs… (pre-TFA token)', refresh_token: null, token_type: 'bearer' },
+});
+
+// OAuth2 password grant form (RFC 6749 §4.3.2), as FastAPI's OAuth2PasswordRequestForm and Swagger UI send it.
+export const LoginFormSchema = z
+  .object({
+    grant_type: z.literal('password').optional(),
+    username: z.string().min(1).max(254).openapi({ description: 'Your email', example: 'ada@example.com' }),
+    password: z.string().min(1).max(PASSWORD_MAX_LENGTH),
+    scope: z.string().optional(),
+    client_id: z.string().optional(),
+    client_secret: z.string().optional(),
+  })
+  .openapi('LoginForm');
+
+export const RefreshRequestSchema = z
+  .object({ refresh_token: z.string().min(1).max(4096) })
+  .strict()
+  .openapi('RefreshRequest');

@@ -1,0 +1,163 @@
+// Account rules: signup, password login, refresh rotation. Services take their dependencies explicitly
+// and throw problems; handlers only shape HTTP.
+import type { Deps } from '../../app-env';
+import { normalizeEmail } from '../../config';
+import { InvalidTokenError, signToken, verifyToken } from '../../crypto/jwt';
+import { hashPassword, verifyPassword, verifyPasswordAgainstDummy } from '../../crypto/password';
+import { isUniqueViolation } from '../../db/errors';
+import { rotateRefreshToken, startSessionAfterLogin } from '../../db/queries/sessions';
+import { insertChallenge, insertUserWithEnrollment } from '../../db/queries/tfa';
+import { type DeviceType, deleteUser, findLoginCandidate, findUserView, insertUser, type UserView } from '../../db/queries/users';
+import { enqueueEmail } from '../../email/email.producer';
+import { problems } from '../../http/problem';
+import { otpauthURIFor, prepareEnrollment } from '../tfa/enrollment';
+import { issueEmailLoginCode } from '../tfa/email-code';
+import { issueTokenPair, newSession, type TokenPair } from './token-issuer';
+
+export type SignupInput = {
+  email: string;
+  password: string;
+  fullName: string;
+  tfaEnabled: boolean;
+  deviceType: DeviceType | undefined;
+};
+
+export type SignupResult = { user: UserView; otpauthURI: string | null };
+
+export async function signUp(deps: Deps, input: SignupInput): Promise<SignupResult> {
+  if (input.tfaEnabled && !input.deviceType) throw problems.tfaRequiredDevice();
+  const email = normalizeEmail(input.email);
+  const account = { id: crypto.randomUUID(), email, fullName: input.fullName, passwordHash: await hashPassword(input.password) };
+  try {
+    if (!input.tfaEnabled || !input.deviceType) {
+      return { user: await insertUser(deps.db, account), otpauthURI: null };
+    }
+    const enrollment = await prepareEnrollment(deps, input.deviceType);
+    await insertUserWithEnrollment(deps.db, account, enrollment);
+    try {
+      await enqueueEmail(deps, { kind: 'backup_tokens', to: email, full_name: input.fullName, tokens: enrollment.backupTokens });
+    } catch (error) {
+      // The tokens exist only in that email: without it the account would be unrecoverable. Undo it.
+      await deleteUser(deps.db, account.id);
+      throw error;
+    }
+    deps.log({ event: 'tfa_enabled', user_id: account.id, device_type: input.deviceType, via: 'signup' });
+    return {
+      user: {
+        id: account.id,
+        email,
+        fullName: input.fullName,
+        tfaEnabled: true,
+        device: { id: enrollment.device.id, deviceType: input.deviceType },
+      },
+      otpauthURI: otpauthURIFor(deps, email, enrollment.secretBase32),
+    };
+  } catch (error) {
+    if (isUniqueViolation(error, 'users_email_key')) throw problems.emailTaken();
+    throw error;
+  }
+}
+
+export type LoginResult =
+  | { kind: 'tokens'; tokens: TokenPair }
+  | { kind: 'second_factor_required'; preTFAToken: string };
+
+export async function logIn(deps: Deps, credentials: { username: string; password: string }): Promise<LoginResult> {
+  const email = normalizeEmail(credentials.username);
+  const candidate = await findLoginCandidate(deps.db, email);
+  if (!candidate) {
+    // Same PBKDF2 work and the same answer as a wrong password: the response reveals no account.
+    await verifyPasswordAgainstDummy(credentials.password);
+    deps.log({ event: 'login_failed', reason: 'unknown_account' });
+    throw problems.invalidCredentials();
+  }
+  const verdict = await verifyPassword(credentials.password, candidate.passwordHash);
+  if (!verdict.valid) {
+    deps.log({ event: 'login_failed', user_id: candidate.id, reason: 'wrong_password' });
+    throw problems.invalidCredentials();
+  }
+  const rehashed = verdict.needsRehash ? await hashPassword(credentials.password) : null;
+
+  if (candidate.tfaEnabled && candidate.deviceType) {
+    const challengeId = crypto.randomUUID();
+    const emailCode = candidate.deviceType === 'email' ? await issueEmailLoginCode(deps) : null;
+    await insertChallenge(deps.db, {
+      id: challengeId,
+      userId: candidate.id,
+      emailCodeHash: emailCode?.hash ?? null,
+      ttlSeconds: deps.config.preTFATokenTTLSeconds,
+    });
+    if (emailCode) {
+      await enqueueEmail(deps, {
+        kind: 'login_code',
+        to: candidate.email,
+        full_name: candidate.fullName,
+        code: emailCode.code,
+        expires_in_minutes: Math.ceil(deps.config.preTFATokenTTLSeconds / 60),
+      });
+    }
+    const preTFAToken = await signToken(
+      deps.secrets.signingKeys,
+      'pre_tfa',
+      { sub: candidate.id, amr: ['pwd'] },
+      {
+        issuer: deps.config.issuer,
+        audience: deps.config.audience,
+        expiresInSeconds: deps.config.preTFATokenTTLSeconds,
+        nowSeconds: Math.floor(deps.nowMs() / 1000),
+        jti: challengeId,
+      },
+    );
+    deps.log({ event: 'login_password_ok', user_id: candidate.id, second_factor: candidate.deviceType });
+    return { kind: 'second_factor_required', preTFAToken };
+  }
+
+  const session = newSession(deps, candidate.id, ['pwd']);
+  if (!(await startSessionAfterLogin(deps.db, session, rehashed))) throw problems.invalidCredentials();
+  deps.log({ event: 'login_ok', user_id: candidate.id, amr: session.amr });
+  return {
+    kind: 'tokens',
+    tokens: await issueTokenPair(deps, { ...session, authTimeSeconds: Math.floor(deps.nowMs() / 1000) }),
+  };
+}
+
+export async function refreshTokens(deps: Deps, refreshToken: string): Promise<TokenPair> {
+  let claims: Awaited<ReturnType<typeof verifyToken>>;
+  try {
+    claims = await verifyToken(deps.secrets.signingKeys, 'refresh', refreshToken, {
+      issuer: deps.config.issuer,
+      audience: deps.config.audience,
+    });
+  } catch (error) {
+    if (error instanceof InvalidTokenError) throw problems.invalidRefreshToken();
+    throw error;
+  }
+  const sessionId = typeof claims.sid === 'string' ? claims.sid : '';
+  const presentedTokenId = typeof claims.jti === 'string' ? claims.jti : '';
+  if (!UUID.test(sessionId) || !UUID.test(presentedTokenId)) throw problems.invalidRefreshToken();
+
+  const nextTokenId = crypto.randomUUID();
+  const outcome = await rotateRefreshToken(deps.db, { sessionId, presentedTokenId, nextTokenId });
+  if (outcome.kind === 'reused') {
+    deps.log({ event: 'refresh_token_reuse', user_id: outcome.userId, session_id: sessionId });
+    throw problems.invalidRefreshToken();
+  }
+  if (outcome.kind === 'invalid') throw problems.invalidRefreshToken();
+  deps.log({ event: 'refresh_ok', user_id: outcome.userId, session_id: sessionId });
+  return issueTokenPair(deps, {
+    sessionId,
+    userId: outcome.userId,
+    tokenId: nextTokenId,
+    amr: outcome.amr,
+    authTimeSeconds: outcome.authTimeSeconds,
+  });
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function getCurrentUser(deps: Deps, userId: string): Promise<UserView> {
+  // A valid signature for a user that no longer exists is still an invalid token (the original answered 500).
+  const user = UUID.test(userId) ? await findUserView(deps.db, userId) : undefined;
+  if (!user) throw problems.invalidToken();
+  return user;
+}

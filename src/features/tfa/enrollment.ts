@@ -1,0 +1,43 @@
+// Builds everything a new TFA device needs (pure, no I/O): the device row values, the backup tokens in
+// plaintext (for the one email that shows them) and their keyed hashes (for the database).
+import type { Deps } from '../../app-env';
+import { encryptToEnvelope } from '../../crypto/aead';
+import { hashSecretToken } from '../../crypto/hmac';
+import { generateBackupToken } from '../../crypto/random';
+import { buildOtpauthURI, generateTOTPSecret } from '../../crypto/totp';
+import type { DeviceType } from '../../db/queries/users';
+
+export type Enrollment = {
+  device: { id: string; deviceType: DeviceType; secretEnvelope: string | null };
+  backupTokens: string[];
+  backupTokenHashes: string[];
+  // Only to show once (QR code); never stored in plaintext.
+  secretBase32: string | null;
+};
+
+export const BACKUP_TOKEN_PURPOSE = 'backup-token';
+
+// The device id is the AES-GCM associated data: an envelope copied onto another device row won't decrypt.
+export async function prepareEnrollment(
+  deps: Pick<Deps, 'config' | 'secrets'>,
+  deviceType: DeviceType,
+): Promise<Enrollment> {
+  const deviceId = crypto.randomUUID();
+  const secretBase32 = deviceType === 'code_generator' ? generateTOTPSecret() : null;
+  const secretEnvelope = secretBase32
+    ? await encryptToEnvelope(deps.secrets.encryptionKeys, secretBase32, deviceId)
+    : null;
+  const backupTokens = Array.from({ length: deps.config.backupTokenCount }, generateBackupToken);
+  const backupTokenHashes = await Promise.all(
+    backupTokens.map((token) => hashBackupToken(deps.secrets.tokenHashKey, token)),
+  );
+  return { device: { id: deviceId, deviceType, secretEnvelope }, backupTokens, backupTokenHashes, secretBase32 };
+}
+
+export function otpauthURIFor(deps: Pick<Deps, 'config'>, email: string, secretBase32: string | null): string | null {
+  return secretBase32 ? buildOtpauthURI({ issuer: deps.config.totpIssuer, accountName: email, secretBase32 }) : null;
+}
+
+export function hashBackupToken(key: CryptoKey, normalizedToken: string): Promise<string> {
+  return hashSecretToken(key, BACKUP_TOKEN_PURPOSE, normalizedToken.replaceAll('-', ''));
+}

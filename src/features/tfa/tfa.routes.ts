@@ -1,0 +1,95 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { requireAccessToken, requirePreTFAToken } from '../../http/middleware/auth';
+import { BEARER_SECURITY } from '../../http/openapi';
+import { AUTH_ERRORS, COMMON_ERRORS, problemResponse } from '../../http/openapi-responses';
+import { DeviceCreateSchema, QRCodeJSONSchema, TokenResponseSchema } from '../auth/auth.schemas';
+import { FormatQuerySchema } from '../auth/auth.routes';
+
+const QR_CONTENT = {
+  'image/svg+xml': { schema: z.string() },
+  'application/json': { schema: QRCodeJSONSchema.omit({ user: true }) },
+};
+
+export const loginTFARoute = createRoute({
+  method: 'post',
+  path: '/tfa/login_tfa',
+  tags: ['tfa'],
+  summary: 'Finish a login with the authenticator or emailed code',
+  description: 'Send the pre-TFA token from /auth/login as the bearer token. Each code is accepted once.',
+  security: BEARER_SECURITY,
+  middleware: [requirePreTFAToken] as const,
+  request: {
+    query: z.object({ tfa_token: z.string().min(1).max(64).openapi({ description: 'The 6-digit code', example: '123456' }) }),
+  },
+  responses: {
+    200: { description: 'Logged in', content: { 'application/json': { schema: TokenResponseSchema } } },
+    ...AUTH_ERRORS,
+    403: problemResponse('TOTP token mismatch'),
+    ...COMMON_ERRORS,
+  },
+});
+
+export const recoverTFARoute = createRoute({
+  method: 'post',
+  path: '/tfa/recover_tfa',
+  tags: ['tfa'],
+  summary: 'Finish a login with a single-use backup token',
+  security: BEARER_SECURITY,
+  middleware: [requirePreTFAToken] as const,
+  request: {
+    query: z.object({
+      tfa_backup_token: z.string().min(1).max(64).openapi({ description: 'A backup token from the activation email', example: 'K7QM-2XWD-9RTA' }),
+    }),
+  },
+  responses: {
+    200: { description: 'Logged in; the backup token is spent', content: { 'application/json': { schema: TokenResponseSchema } } },
+    ...AUTH_ERRORS,
+    403: problemResponse('TOTP backup token not found'),
+    404: problemResponse('No backup tokens left'),
+    ...COMMON_ERRORS,
+  },
+});
+
+export const getMyQRCodeRoute = createRoute({
+  method: 'get',
+  path: '/tfa/get_my_qrcode',
+  tags: ['tfa'],
+  summary: "The QR code of the user's authenticator app secret",
+  security: BEARER_SECURITY,
+  middleware: [requireAccessToken] as const,
+  request: { query: FormatQuerySchema },
+  responses: {
+    200: { description: 'The QR code', content: QR_CONTENT },
+    400: problemResponse('No code_generator device'),
+    ...AUTH_ERRORS,
+    ...COMMON_ERRORS,
+  },
+});
+
+export const enableTFARoute = createRoute({
+  method: 'put',
+  path: '/tfa/enable_tfa',
+  tags: ['tfa'],
+  summary: 'Enable two-factor authentication',
+  description: 'Creates the device and emails backup tokens. For code_generator answers with the QR code to scan.',
+  security: BEARER_SECURITY,
+  middleware: [requireAccessToken] as const,
+  request: {
+    query: FormatQuerySchema,
+    body: { required: true, content: { 'application/json': { schema: DeviceCreateSchema } } },
+  },
+  responses: {
+    200: {
+      description: 'Enabled; the QR code for code_generator, else a confirmation',
+      content: {
+        ...QR_CONTENT,
+        'application/json': {
+          schema: z.union([QRCodeJSONSchema.omit({ user: true }), z.object({ tfa_enabled: z.literal(true), device_type: z.string() })]),
+        },
+      },
+    },
+    400: problemResponse('Already enabled'),
+    ...AUTH_ERRORS,
+    ...COMMON_ERRORS,
+  },
+});

@@ -1,0 +1,168 @@
+// Second-factor rules, in the order lucia's example sets out: check the challenge is usable (expiry,
+// single use, attempt limit) → validate the code → consume atomically → reset counters → issue tokens.
+import type { Deps, PendingChallenge } from '../../app-env';
+import { decryptEnvelope } from '../../crypto/aead';
+import { timingSafeEqual } from '../../crypto/constant-time';
+import { normalizeBackupToken } from '../../crypto/random';
+import { verifyTOTP } from '../../crypto/totp';
+import { isUniqueViolation, postgresErrorCode } from '../../db/errors';
+import {
+  completeEmailChallenge,
+  completeTOTPChallenge,
+  enableTFA,
+  findChallengeContext,
+  findCodeGeneratorSecret,
+  recordChallengeFailure,
+  redeemBackupToken,
+  undoEnableTFA,
+} from '../../db/queries/tfa';
+import { type DeviceType, findUserView } from '../../db/queries/users';
+import { enqueueEmail } from '../../email/email.producer';
+import { problems } from '../../http/problem';
+import { buildOtpauthURI } from '../../crypto/totp';
+import { issueTokenPair, newSession, type TokenPair } from '../auth/token-issuer';
+import { hashEmailCode } from './email-code';
+import { hashBackupToken, otpauthURIFor, prepareEnrollment } from './enrollment';
+
+// Per pre-TFA challenge: after this many wrong codes the challenge (and its token) is dead.
+export const MAX_ATTEMPTS_PER_CHALLENGE = 5;
+
+const SIX_DIGITS = /^\d{6}$/;
+
+async function loadUsableChallenge(deps: Deps, challenge: PendingChallenge) {
+  const context = await findChallengeContext(deps.db, challenge, MAX_ATTEMPTS_PER_CHALLENGE);
+  if (!context?.usable || !context.deviceType || !context.deviceId) throw problems.challengeExpired();
+  return context;
+}
+
+async function rejectCode(deps: Deps, challenge: PendingChallenge, reason: string): Promise<never> {
+  await recordChallengeFailure(deps.db, challenge.challengeId, challenge.userId);
+  deps.log({ event: 'tfa_failed', user_id: challenge.userId, reason });
+  throw problems.totpMismatch();
+}
+
+function nowSeconds(deps: Deps) {
+  return Math.floor(deps.nowMs() / 1000);
+}
+
+export async function completeLoginWithCode(deps: Deps, challenge: PendingChallenge, code: string): Promise<TokenPair> {
+  const context = await loadUsableChallenge(deps, challenge);
+  if (!SIX_DIGITS.test(code)) return rejectCode(deps, challenge, 'malformed_code');
+
+  if (context.deviceType === 'code_generator') {
+    if (!context.secretEnvelope || !context.deviceId) throw problems.challengeExpired();
+    const secretBase32 = await decryptEnvelope(deps.secrets.encryptionKeys, context.secretEnvelope, context.deviceId);
+    const step = verifyTOTP({
+      secretBase32,
+      code,
+      timestampMs: deps.nowMs(),
+      driftSteps: deps.config.totpDriftSteps,
+    });
+    if (step === null) return rejectCode(deps, challenge, 'wrong_code');
+    // RFC 6238 §5.2: a step at or before the last accepted one is a replay, even inside the drift window.
+    if (context.lastAcceptedStep !== null && step <= context.lastAcceptedStep) {
+      deps.log({ event: 'tfa_replay', user_id: challenge.userId });
+      return rejectCode(deps, challenge, 'replayed_code');
+    }
+    const session = newSession(deps, challenge.userId, ['pwd', 'otp', 'mfa']);
+    const completed = await completeTOTPChallenge(deps.db, {
+      challengeId: challenge.challengeId,
+      userId: challenge.userId,
+      deviceId: context.deviceId,
+      step,
+      maxAttempts: MAX_ATTEMPTS_PER_CHALLENGE,
+      session,
+    });
+    // Lost a race: another request accepted this step (or used the challenge) first.
+    if (!completed) return rejectCode(deps, challenge, 'replayed_code');
+    deps.log({ event: 'tfa_ok', user_id: challenge.userId, method: 'otp' });
+    return issueTokenPair(deps, { ...session, authTimeSeconds: nowSeconds(deps) });
+  }
+
+  const expectedHash = context.emailCodeHash;
+  const presentedHash = await hashEmailCode(deps.secrets.tokenHashKey, code);
+  if (!expectedHash || !timingSafeEqual(presentedHash, expectedHash)) return rejectCode(deps, challenge, 'wrong_code');
+  const session = newSession(deps, challenge.userId, ['pwd', 'email_otp']);
+  const completed = await completeEmailChallenge(deps.db, {
+    challengeId: challenge.challengeId,
+    userId: challenge.userId,
+    maxAttempts: MAX_ATTEMPTS_PER_CHALLENGE,
+    session,
+  });
+  if (!completed) return rejectCode(deps, challenge, 'replayed_code');
+  deps.log({ event: 'tfa_ok', user_id: challenge.userId, method: 'email_otp' });
+  return issueTokenPair(deps, { ...session, authTimeSeconds: nowSeconds(deps) });
+}
+
+export async function completeLoginWithBackupToken(
+  deps: Deps,
+  challenge: PendingChallenge,
+  presentedToken: string,
+): Promise<TokenPair> {
+  const normalized = normalizeBackupToken(presentedToken);
+  // A string that cannot be a token still goes through the same statement (with an impossible hash), so
+  // it counts as an attempt and the answer does not depend on the token's shape.
+  const tokenHash = await hashBackupToken(deps.secrets.tokenHashKey, normalized ?? `invalid:${presentedToken}`);
+  const session = newSession(deps, challenge.userId, ['pwd', 'backup_code', 'mfa']);
+  const outcome = await redeemBackupToken(deps.db, {
+    challengeId: challenge.challengeId,
+    userId: challenge.userId,
+    tokenHash,
+    maxAttempts: MAX_ATTEMPTS_PER_CHALLENGE,
+    session,
+  });
+  if (outcome === 'challenge_unusable') throw problems.challengeExpired();
+  if (outcome === 'no_match' || outcome === 'exhausted') {
+    deps.log({ event: 'tfa_failed', user_id: challenge.userId, reason: `backup_token_${outcome}` });
+    if (outcome === 'exhausted') {
+      const user = await findUserView(deps.db, challenge.userId);
+      throw problems.backupTokensExhausted(user?.email ?? 'unknown');
+    }
+    throw problems.backupTokenNotFound();
+  }
+  deps.log({ event: 'tfa_ok', user_id: challenge.userId, method: 'backup_code' });
+  return issueTokenPair(deps, { ...session, authTimeSeconds: nowSeconds(deps) });
+}
+
+export type QRCodeResult = { otpauthURI: string; email: string };
+
+export async function getMyQRCode(deps: Deps, userId: string): Promise<QRCodeResult> {
+  const device = await findCodeGeneratorSecret(deps.db, userId);
+  if (!device) throw problems.invalidToken();
+  if (device.deviceType !== 'code_generator' || !device.secretEnvelope || !device.deviceId) {
+    throw problems.notCodeGenerator(device.email);
+  }
+  const secretBase32 = await decryptEnvelope(deps.secrets.encryptionKeys, device.secretEnvelope, device.deviceId);
+  return {
+    email: device.email,
+    otpauthURI: buildOtpauthURI({ issuer: deps.config.totpIssuer, accountName: device.email, secretBase32 }),
+  };
+}
+
+export type EnableTFAResult = { deviceType: DeviceType; otpauthURI: string | null; email: string };
+
+export async function enableTwoFactor(deps: Deps, userId: string, deviceType: DeviceType): Promise<EnableTFAResult> {
+  const enrollment = await prepareEnrollment(deps, deviceType);
+  let account: { email: string; fullName: string } | undefined;
+  try {
+    account = await enableTFA(deps.db, userId, enrollment);
+  } catch (error) {
+    // Already enabled (or two concurrent enables): the one-device-per-user index rolls the batch back.
+    if (isUniqueViolation(error, 'tfa_devices_user_id_key')) {
+      const user = await findUserView(deps.db, userId);
+      throw problems.tfaAlreadyEnabled(user?.email ?? 'unknown');
+    }
+    // The token's user no longer exists.
+    if (postgresErrorCode(error) === '23503') throw problems.invalidToken();
+    throw error;
+  }
+  if (!account) throw problems.invalidToken();
+  try {
+    await enqueueEmail(deps, { kind: 'backup_tokens', to: account.email, full_name: account.fullName, tokens: enrollment.backupTokens });
+  } catch (error) {
+    await undoEnableTFA(deps.db, userId, enrollment.device.id);
+    throw error;
+  }
+  deps.log({ event: 'tfa_enabled', user_id: userId, device_type: deviceType, via: 'enable_tfa' });
+  return { deviceType, otpauthURI: otpauthURIFor(deps, account.email, enrollment.secretBase32), email: account.email };
+}

@@ -1,0 +1,35 @@
+// Turns anything thrown into an RFC 9457 response. Known problems pass through; body-parsing failures
+// become 4xx; database outages 503; everything else a generic 500 whose details stay in the log.
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { AppEnv } from '../app-env';
+import { isDatabaseUnavailable } from '../db/errors';
+import { logEvent } from './log';
+import { ProblemError, problems } from './problem';
+
+export function toProblem(error: unknown): ProblemError {
+  if (error instanceof ProblemError) return error;
+  if (error instanceof HTTPException) {
+    if (error.status === 400) return problems.malformedBody(`The request body could not be parsed: ${error.message}`);
+    if (error.status === 413) return new ProblemError(413, 'body_too_large', 'The request body is too large.');
+    if (error.status === 415) return problems.unsupportedMediaType('JSON');
+    return new ProblemError(error.status === 404 ? 404 : 400, 'bad_request', error.message || 'Bad request.');
+  }
+  if (isDatabaseUnavailable(error)) return problems.databaseUnavailable();
+  return problems.internal();
+}
+
+export function handleError(error: unknown, c: Context<AppEnv>): Response {
+  const problem = toProblem(error);
+  if (problem.status >= 500) {
+    // Name and message only: driver errors can quote SQL parameters, so no cause chain is logged.
+    logEvent({
+      event: 'error',
+      request_id: c.get('requestId'),
+      code: problem.code,
+      error_name: error instanceof Error ? error.name : typeof error,
+      error_message: error instanceof Error && !isDatabaseUnavailable(error) ? error.message.slice(0, 200) : undefined,
+    });
+  }
+  return problem.toResponse();
+}

@@ -1,0 +1,45 @@
+// Thin HTTP adapters over crypto/jwt: read the bearer token, verify it as exactly one token kind, and
+// expose the verified claims. A token of any other kind is refused (RFC 8725 §3.11–3.12).
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv } from '../../app-env';
+import { InvalidTokenError, type TokenKind, verifyToken } from '../../crypto/jwt';
+import { problems } from '../problem';
+
+function readBearerToken(authorization: string | undefined): string | undefined {
+  const match = authorization?.match(/^Bearer[ ]+([A-Za-z0-9._~+/-]+=*)\s*$/i);
+  return match?.[1];
+}
+
+async function verifyBearer(c: Context<AppEnv>, kind: TokenKind) {
+  const token = readBearerToken(c.req.header('authorization'));
+  if (!token) throw problems.missingToken();
+  const { config, secrets } = c.get('deps');
+  try {
+    return await verifyToken(secrets.signingKeys, kind, token, {
+      issuer: config.issuer,
+      audience: config.audience,
+    });
+  } catch (error) {
+    if (error instanceof InvalidTokenError) throw problems.invalidToken();
+    throw error;
+  }
+}
+
+export const requireAccessToken = createMiddleware<AppEnv>(async (c, next) => {
+  const claims = await verifyBearer(c, 'access');
+  c.set('principal', {
+    userId: String(claims.sub),
+    amr: Array.isArray(claims.amr) ? claims.amr.map(String) : [],
+    sessionId: typeof claims.sid === 'string' ? claims.sid : undefined,
+  });
+  await next();
+});
+
+// Pre-TFA tokens are checked statelessly (no database round trip); the challenge row they name is checked
+// by the second-factor statement itself.
+export const requirePreTFAToken = createMiddleware<AppEnv>(async (c, next) => {
+  const claims = await verifyBearer(c, 'pre_tfa');
+  c.set('challenge', { userId: String(claims.sub), challengeId: String(claims.jti) });
+  await next();
+});

@@ -1,0 +1,25 @@
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv } from '../../app-env';
+import { logEvent } from '../log';
+
+const INCOMING_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+// Echoes X-Request-Id (a sane incoming one, else a new UUID) and writes one access-log line per request.
+export const requestIdAndAccessLog = createMiddleware<AppEnv>(async (c, next) => {
+  const incoming = c.req.header('x-request-id');
+  const requestId = incoming && INCOMING_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+  c.set('requestId', requestId);
+  const startedAt = Date.now();
+  await next();
+  c.header('x-request-id', requestId);
+  const principal = c.get('principal') as { userId?: string } | undefined;
+  logEvent({
+    event: 'request',
+    request_id: requestId,
+    method: c.req.method,
+    route: c.req.routePath,
+    status: c.res.status,
+    duration_ms: Date.now() - startedAt,
+    ...(principal?.userId ? { user_id: principal.userId } : {}),
+  });
+});

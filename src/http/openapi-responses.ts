@@ -1,0 +1,36 @@
+// Shared OpenAPI response entries: every error is an RFC 9457 problem.
+import { z } from '@hono/zod-openapi';
+import { PROBLEM_CONTENT_TYPE } from './problem';
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Problem', {
+    example: {
+      type: 'urn:edge-2fa:problem:totp_mismatch',
+      title: 'Forbidden',
+      status: 403,
+      detail: 'TOTP token mismatch',
+      code: 'totp_mismatch',
+    },
+  });
+
+export function problemResponse(description: string) {
+  return { description, content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } } };
+}
+
+export const COMMON_ERRORS = {
+  422: problemResponse('Invalid or missing fields'),
+  429: problemResponse('Too many attempts; see Retry-After'),
+  503: problemResponse('A dependency is unavailable; retry after Retry-After'),
+} as const;
+
+export const AUTH_ERRORS = {
+  401: problemResponse('Missing, invalid or expired token'),
+} as const;

@@ -1,0 +1,140 @@
+// RFC 9457 problem details: the one shape every error of this service takes. `detail` is the human
+// sentence (FastAPI clients read it), `code` the stable machine identifier.
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export type FieldError = { field: string; message: string };
+
+export type ProblemBody = {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  errors?: FieldError[];
+};
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export class ProblemError extends Error {
+  readonly status: ContentfulStatusCode;
+  readonly code: string;
+  readonly detail: string;
+  readonly headers: Record<string, string>;
+  readonly errors?: FieldError[];
+
+  constructor(
+    status: ContentfulStatusCode,
+    code: string,
+    detail: string,
+    options: { headers?: Record<string, string>; errors?: FieldError[] } = {},
+  ) {
+    super(detail);
+    this.name = 'ProblemError';
+    this.status = status;
+    this.code = code;
+    this.detail = detail;
+    this.headers = options.headers ?? {};
+    this.errors = options.errors;
+  }
+
+  toBody(): ProblemBody {
+    return {
+      type: `urn:edge-2fa:problem:${this.code}`,
+      title: TITLES[this.status] ?? 'Error',
+      status: this.status,
+      detail: this.detail,
+      code: this.code,
+      ...(this.errors ? { errors: this.errors } : {}),
+    };
+  }
+
+  toResponse(extraHeaders: Record<string, string> = {}): Response {
+    return new Response(JSON.stringify(this.toBody()), {
+      status: this.status,
+      headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...this.headers, ...extraHeaders },
+    });
+  }
+}
+
+// RFC 6750 §3: a 401 on a bearer-protected resource names the scheme and, when a token was sent, why it failed.
+const bearerChallenge = (error?: 'invalid_token') =>
+  error ? `Bearer realm="edge-2fa", error="${error}"` : 'Bearer realm="edge-2fa"';
+
+// The catalogue. Messages kept from the original service where clients may match on them.
+export const problems = {
+  validation: (errors: FieldError[]) =>
+    new ProblemError(422, 'validation_failed', 'The request has invalid or missing fields.', { errors }),
+  malformedBody: (detail: string) => new ProblemError(400, 'malformed_body', detail),
+  unsupportedMediaType: (expected: string) =>
+    new ProblemError(415, 'unsupported_media_type', `The request body must be ${expected}.`),
+  notFound: () => new ProblemError(404, 'not_found', 'No such resource.'),
+  methodNotAllowed: () => new ProblemError(405, 'method_not_allowed', 'This method is not allowed here.'),
+  emailTaken: () =>
+    new ProblemError(400, 'email_taken', 'An account with this email already exists.'),
+  invalidCredentials: () => new ProblemError(400, 'invalid_credentials', 'Incorrect email or password'),
+  missingToken: () =>
+    new ProblemError(401, 'missing_token', 'Authentication required: send a bearer access token.', {
+      headers: { 'www-authenticate': bearerChallenge() },
+    }),
+  invalidToken: () =>
+    new ProblemError(401, 'invalid_token', 'The token is invalid or expired; log in again.', {
+      headers: { 'www-authenticate': bearerChallenge('invalid_token') },
+    }),
+  invalidRefreshToken: () =>
+    new ProblemError(401, 'invalid_refresh_token', 'The refresh token is invalid, expired or revoked; log in again.'),
+  adminOnly: () => new ProblemError(403, 'admin_only', 'Only administrators may list users.'),
+  tfaRequiredDevice: () =>
+    new ProblemError(422, 'device_required', 'A device is required when tfa_enabled is true.', {
+      errors: [{ field: 'device', message: 'Required when tfa_enabled is true' }],
+    }),
+  tfaAlreadyEnabled: (email: string) =>
+    new ProblemError(400, 'tfa_already_enabled', `Two factor authentication already active for user ${email}`),
+  notCodeGenerator: (email: string) =>
+    new ProblemError(
+      400,
+      'no_code_generator',
+      `User ${email} has not tfa enabled or has not a 'code_generator' device`,
+    ),
+  totpMismatch: () => new ProblemError(403, 'totp_mismatch', 'TOTP token mismatch'),
+  backupTokenNotFound: () => new ProblemError(403, 'backup_token_not_found', 'TOTP backup token not found'),
+  backupTokensExhausted: (email: string) =>
+    new ProblemError(
+      404,
+      'backup_tokens_exhausted',
+      `User ${email} has elapsed his backup tokens, please contact the system administrator`,
+    ),
+  challengeExpired: () =>
+    new ProblemError(401, 'tfa_challenge_expired', 'This login attempt has expired or is used up; log in again.', {
+      headers: { 'www-authenticate': bearerChallenge('invalid_token') },
+    }),
+  tooManyRequests: (retryAfterSeconds: number, detail = 'Too many attempts; try again later.') =>
+    new ProblemError(429, 'too_many_requests', detail, {
+      headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+    }),
+  databaseUnavailable: () =>
+    new ProblemError(503, 'database_unavailable', 'The database is unavailable; try again shortly.', {
+      headers: { 'retry-after': '5' },
+    }),
+  queueUnavailable: () =>
+    new ProblemError(503, 'queue_unavailable', 'The email queue is unavailable; nothing was changed, try again.', {
+      headers: { 'retry-after': '5' },
+    }),
+  misconfigured: () =>
+    new ProblemError(500, 'misconfigured', 'The service is misconfigured; the operator must check its secrets.'),
+  internal: () => new ProblemError(500, 'internal_error', 'An unexpected error occurred.'),
+};

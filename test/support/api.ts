@@ -1,0 +1,62 @@
+// Drives the whole Worker (its fetch handler, in workerd) and builds per-test users with unique emails,
+// so no test depends on another's state.
+import { exports } from 'cloudflare:workers';
+import { expect } from 'vitest';
+
+export const BASE = 'http://edge-2fa.test';
+
+export function call(path: string, init: RequestInit = {}): Promise<Response> {
+  return exports.default.fetch(new Request(`${BASE}${path}`, init));
+}
+
+export function bearer(token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}` };
+}
+
+export function postJSON(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return call(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+}
+
+export function uniqueEmail(label = 'user'): string {
+  return `${label}-${crypto.randomUUID().slice(0, 12)}@example.com`;
+}
+
+export const PASSWORD = 'correct horse battery staple';
+
+export type Tokens = { access_token: string; refresh_token: string | null; token_type: string };
+
+export async function signUp(
+  overrides: Partial<{ email: string; password: string; full_name: string; tfa_enabled: boolean; device: { device_type: string } }> = {},
+  query = '',
+) {
+  const body = { email: uniqueEmail(), password: PASSWORD, full_name: 'Test User', ...overrides };
+  const response = await postJSON(`/api/v1/auth/signup${query}`, body);
+  return { response, email: body.email.trim().toLowerCase(), password: body.password };
+}
+
+export function logIn(username: string, password: string): Promise<Response> {
+  return call('/api/v1/auth/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username, password }).toString(),
+  });
+}
+
+export async function signUpAndLogIn(): Promise<{ email: string; tokens: Tokens }> {
+  const { response, email, password } = await signUp();
+  expect(response.status).toBe(201);
+  const login = await logIn(email, password);
+  expect(login.status).toBe(200);
+  return { email, tokens: (await login.json()) as Tokens };
+}
+
+export async function expectProblem(response: Response, status: number, code?: string) {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toContain('application/problem+json');
+  const problem = (await response.json()) as { status: number; detail: string; code: string; errors?: unknown[] };
+  expect(problem.status).toBe(status);
+  expect(typeof problem.detail).toBe('string');
+  expect(problem.detail.length).toBeGreaterThan(0);
+  if (code) expect(problem.code).toBe(code);
+  return problem;
+}

@@ -1,0 +1,47 @@
+// Captures the emails the queue consumer prints (the fake email service's output) so tests can read the
+// codes and backup tokens a person would read in the dev console.
+import { vi } from 'vitest';
+
+export type CapturedEmail = { to: string; subject: string; body: string; raw: string };
+
+const captured: CapturedEmail[] = [];
+
+export function parsePrintedEmail(raw: string): CapturedEmail | undefined {
+  if (!raw.startsWith('----- email -----')) return undefined;
+  const to = raw.match(/^To: (.+)$/m)?.[1] ?? '';
+  const subject = raw.match(/^Subject: (.+)$/m)?.[1] ?? '';
+  const body = raw.split('\n\n').slice(1).join('\n\n').replace(/\n----- end email -----$/, '');
+  return { to, subject, body, raw };
+}
+
+export function startCapturingEmails(): void {
+  const original = console.log.bind(console);
+  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+    const email = typeof args[0] === 'string' ? parsePrintedEmail(args[0]) : undefined;
+    if (email) captured.push(email);
+    original(...args);
+  });
+}
+
+export async function waitForEmail(to: string, subjectIncludes: string, timeoutMs = 10_000): Promise<CapturedEmail> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const email = captured.find((e) => e.to === to && e.subject.includes(subjectIncludes));
+    if (email) {
+      captured.splice(captured.indexOf(email), 1);
+      return email;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`No email "${subjectIncludes}" to ${to} within ${timeoutMs} ms`);
+}
+
+export function backupTokensIn(email: CapturedEmail): string[] {
+  return email.body.split('\n').filter((line) => /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/.test(line));
+}
+
+export function loginCodeIn(email: CapturedEmail): string {
+  const code = email.body.split('\n').find((line) => /^\d{6}$/.test(line));
+  if (!code) throw new Error('No code in the email');
+  return code;
+}

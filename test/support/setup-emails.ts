@@ -1,0 +1,3 @@
+import { startCapturingEmails } from './emails';
+
+startCapturingEmails();
