@@ -2,7 +2,7 @@
 // parsed into keys. Anything missing or weak fails the first request loudly (a 500 problem and a log line
 // naming the variable), never silently with a default.
 import { z } from 'zod';
-import { parseEncryptionKeys, type EncryptionKeyring } from './crypto/aead';
+import { type EncryptionKeyring, parseEncryptionKeys } from './crypto/aead';
 import { importHMACKey } from './crypto/hmac';
 import { loadSigningKeys, type SigningKeys } from './crypto/jwt';
 
@@ -16,7 +16,10 @@ const SettingsSchema = z.object({
   REFRESH_FAMILY_MAX_AGE_SECONDS: positiveSeconds,
   // DESIGN: a pre-TFA token lives at most 5 minutes.
   PRE_TFA_TOKEN_TTL_SECONDS: positiveSeconds.max(300),
-  TOTP_ISSUER: z.string().min(1).refine((s) => !s.includes(':'), 'must not contain ":" (otpauth label separator)'),
+  TOTP_ISSUER: z
+    .string()
+    .min(1)
+    .refine((s) => !s.includes(':'), 'must not contain ":" (otpauth label separator)'),
   TOTP_DRIFT_STEPS: z.coerce.number().int().min(0).max(2),
   BACKUP_TOKEN_COUNT: z.coerce.number().int().min(1).max(20),
   EMAIL_FROM: z.string().min(3),
@@ -82,7 +85,10 @@ function parseSettings(env: Env): AppConfig {
 }
 
 async function parseSecret<T>(name: string, value: string | undefined, parse: (v: string) => Promise<T> | T) {
-  if (!value) throw new ConfigError(`Missing secret ${name}: set it with \`wrangler secret put ${name}\` or in .dev.vars`);
+  if (!value)
+    throw new ConfigError(
+      `Missing secret ${name}: set it with \`wrangler secret put ${name}\` or in .dev.vars`,
+    );
   try {
     return await parse(value);
   } catch (error) {

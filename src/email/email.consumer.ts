@@ -1,7 +1,7 @@
 // The queue consumer: validates each message, "delivers" it by printing it (the email service is faked),
 // records the outcome in KV, and acks or retries per message with exponential backoff.
 import { logEvent } from '../http/log';
-import { EmailMessageSchema, type EmailMessage } from './email.messages';
+import { type EmailMessage, EmailMessageSchema } from './email.messages';
 import { renderEmail } from './email.templates';
 import { writeTaskStatus } from './task-status';
 
@@ -19,9 +19,15 @@ export type EmailDelivery = (from: string, message: EmailMessage) => Promise<voi
 export const printEmail: EmailDelivery = async (from, message) => {
   const { subject, body } = renderEmail(message);
   console.log(
-    ['----- email -----', `From: ${from}`, `To: ${message.to}`, `Subject: ${subject}`, '', body, '----- end email -----'].join(
-      '\n',
-    ),
+    [
+      '----- email -----',
+      `From: ${from}`,
+      `To: ${message.to}`,
+      `Subject: ${subject}`,
+      '',
+      body,
+      '----- end email -----',
+    ].join('\n'),
   );
 };
 
@@ -45,7 +51,12 @@ async function processMessage(message: Message<unknown>, env: Env, deliver: Emai
   } catch (error) {
     const lastAttempt = message.attempts >= EMAIL_MAX_ATTEMPTS;
     const reason = error instanceof Error ? error.name : 'Error';
-    logEvent({ event: 'email_delivery_failed', task_id: email.task_id, attempts: message.attempts, last_attempt: lastAttempt });
+    logEvent({
+      event: 'email_delivery_failed',
+      task_id: email.task_id,
+      attempts: message.attempts,
+      last_attempt: lastAttempt,
+    });
     await writeTaskStatus(env.TASK_STATUS, email.task_id, lastAttempt ? 'FAILURE' : 'RETRY', {
       kind: email.kind,
       attempts: message.attempts,

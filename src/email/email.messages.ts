@@ -24,4 +24,8 @@ export const EmailMessageSchema = z.discriminatedUnion('kind', [
 export type EmailMessage = z.infer<typeof EmailMessageSchema>;
 export type EmailKind = EmailMessage['kind'];
 // What a producer supplies: the task id and version are added when it is enqueued.
-export type EmailDraft = EmailMessage extends infer M ? (M extends EmailMessage ? Omit<M, 'v' | 'task_id'> : never) : never;
+export type EmailDraft = EmailMessage extends infer M
+  ? M extends EmailMessage
+    ? Omit<M, 'v' | 'task_id'>
+    : never
+  : never;

@@ -6,7 +6,10 @@ export type RenderedEmail = { subject: string; body: string };
 export function renderEmail(message: EmailMessage): RenderedEmail {
   switch (message.kind) {
     case 'test':
-      return { subject: 'edge-2fa test email', body: 'This is a test email from edge-2fa. The email pipeline works.' };
+      return {
+        subject: 'edge-2fa test email',
+        body: 'This is a test email from edge-2fa. The email pipeline works.',
+      };
     case 'backup_tokens':
       return {
         subject: 'Your edge-2fa backup tokens',

@@ -10,8 +10,10 @@ import { ProblemError, problems } from './problem';
 export function toProblem(error: unknown): ProblemError {
   if (error instanceof ProblemError) return error;
   if (error instanceof HTTPException) {
-    if (error.status === 400) return problems.malformedBody(`The request body could not be parsed: ${error.message}`);
-    if (error.status === 413) return new ProblemError(413, 'body_too_large', 'The request body is too large.');
+    if (error.status === 400)
+      return problems.malformedBody(`The request body could not be parsed: ${error.message}`);
+    if (error.status === 413)
+      return new ProblemError(413, 'body_too_large', 'The request body is too large.');
     if (error.status === 415) return problems.unsupportedMediaType('JSON');
     return new ProblemError(error.status === 404 ? 404 : 400, 'bad_request', error.message || 'Bad request.');
   }
@@ -28,7 +30,8 @@ export function handleError(error: unknown, c: Context<AppEnv>): Response {
       request_id: c.get('requestId'),
       code: problem.code,
       error_name: error instanceof Error ? error.name : typeof error,
-      error_message: error instanceof Error && !isDatabaseUnavailable(error) ? error.message.slice(0, 200) : undefined,
+      error_message:
+        error instanceof Error && !isDatabaseUnavailable(error) ? error.message.slice(0, 200) : undefined,
     });
   }
   return problem.toResponse();

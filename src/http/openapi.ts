@@ -11,7 +11,8 @@ export const SWAGGER_UI_VERSION = '5.32.0';
 export function registerDocs(app: App): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'OAuth2PasswordBearer', {
     type: 'oauth2',
-    description: 'Log in with your email as the username. Accounts with two-factor authentication get a pre-TFA token here; finish with /api/v1/tfa/login_tfa.',
+    description:
+      'Log in with your email as the username. Accounts with two-factor authentication get a pre-TFA token here; finish with /api/v1/tfa/login_tfa.',
     flows: { password: { tokenUrl: '/api/v1/auth/login', scopes: {} } },
   });
   app.doc31(OPENAPI_PATH, {

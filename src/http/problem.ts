@@ -84,8 +84,7 @@ export const problems = {
     new ProblemError(415, 'unsupported_media_type', `The request body must be ${expected}.`),
   notFound: () => new ProblemError(404, 'not_found', 'No such resource.'),
   methodNotAllowed: () => new ProblemError(405, 'method_not_allowed', 'This method is not allowed here.'),
-  emailTaken: () =>
-    new ProblemError(400, 'email_taken', 'An account with this email already exists.'),
+  emailTaken: () => new ProblemError(400, 'email_taken', 'An account with this email already exists.'),
   invalidCredentials: () => new ProblemError(400, 'invalid_credentials', 'Incorrect email or password'),
   missingToken: () =>
     new ProblemError(401, 'missing_token', 'Authentication required: send a bearer access token.', {
@@ -96,14 +95,22 @@ export const problems = {
       headers: { 'www-authenticate': bearerChallenge('invalid_token') },
     }),
   invalidRefreshToken: () =>
-    new ProblemError(401, 'invalid_refresh_token', 'The refresh token is invalid, expired or revoked; log in again.'),
+    new ProblemError(
+      401,
+      'invalid_refresh_token',
+      'The refresh token is invalid, expired or revoked; log in again.',
+    ),
   adminOnly: () => new ProblemError(403, 'admin_only', 'Only administrators may list users.'),
   tfaRequiredDevice: () =>
     new ProblemError(422, 'device_required', 'A device is required when tfa_enabled is true.', {
       errors: [{ field: 'device', message: 'Required when tfa_enabled is true' }],
     }),
   tfaAlreadyEnabled: (email: string) =>
-    new ProblemError(400, 'tfa_already_enabled', `Two factor authentication already active for user ${email}`),
+    new ProblemError(
+      400,
+      'tfa_already_enabled',
+      `Two factor authentication already active for user ${email}`,
+    ),
   notCodeGenerator: (email: string) =>
     new ProblemError(
       400,
@@ -119,9 +126,14 @@ export const problems = {
       `User ${email} has elapsed his backup tokens, please contact the system administrator`,
     ),
   challengeExpired: () =>
-    new ProblemError(401, 'tfa_challenge_expired', 'This login attempt has expired or is used up; log in again.', {
-      headers: { 'www-authenticate': bearerChallenge('invalid_token') },
-    }),
+    new ProblemError(
+      401,
+      'tfa_challenge_expired',
+      'This login attempt has expired or is used up; log in again.',
+      {
+        headers: { 'www-authenticate': bearerChallenge('invalid_token') },
+      },
+    ),
   tooManyRequests: (retryAfterSeconds: number, detail = 'Too many attempts; try again later.') =>
     new ProblemError(429, 'too_many_requests', detail, {
       headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
@@ -131,10 +143,19 @@ export const problems = {
       headers: { 'retry-after': '5' },
     }),
   queueUnavailable: () =>
-    new ProblemError(503, 'queue_unavailable', 'The email queue is unavailable; nothing was changed, try again.', {
-      headers: { 'retry-after': '5' },
-    }),
+    new ProblemError(
+      503,
+      'queue_unavailable',
+      'The email queue is unavailable; nothing was changed, try again.',
+      {
+        headers: { 'retry-after': '5' },
+      },
+    ),
   misconfigured: () =>
-    new ProblemError(500, 'misconfigured', 'The service is misconfigured; the operator must check its secrets.'),
+    new ProblemError(
+      500,
+      'misconfigured',
+      'The service is misconfigured; the operator must check its secrets.',
+    ),
   internal: () => new ProblemError(500, 'internal_error', 'An unexpected error occurred.'),
 };

@@ -89,7 +89,12 @@ describe('POST /api/v1/auth/login', () => {
     const response = await call('/api/v1/auth/login', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'Basic Og==' },
-      body: new URLSearchParams({ grant_type: 'password', username: email, password: PASSWORD, scope: '' }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'password',
+        username: email,
+        password: PASSWORD,
+        scope: '',
+      }).toString(),
     });
     expect(response.status).toBe(200);
   });
@@ -129,7 +134,11 @@ describe('GET /api/v1/auth/test-token', () => {
     const none = await call('/api/v1/auth/test-token');
     await expectProblem(none, 401, 'missing_token');
     expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
-    await expectProblem(await call('/api/v1/auth/test-token', { headers: bearer('not.a.jwt') }), 401, 'invalid_token');
+    await expectProblem(
+      await call('/api/v1/auth/test-token', { headers: bearer('not.a.jwt') }),
+      401,
+      'invalid_token',
+    );
     await expectProblem(
       await call('/api/v1/auth/test-token', { headers: bearer(tokens.refresh_token ?? '') }),
       401,
@@ -154,10 +163,15 @@ describe('POST /api/v1/auth/refresh', () => {
 
   it('revokes the whole family when a rotated refresh token is presented again', async () => {
     const { tokens } = await signUpAndLogIn();
-    const rotated = (await (await postJSON('/api/v1/auth/refresh', { refresh_token: tokens.refresh_token })).json()) as Tokens;
+    const rotated = (await (
+      await postJSON('/api/v1/auth/refresh', { refresh_token: tokens.refresh_token })
+    ).json()) as Tokens;
     await expectProblem(await postJSON('/api/v1/auth/refresh', { refresh_token: tokens.refresh_token }), 401);
     // The legitimate newest token died with its family.
-    await expectProblem(await postJSON('/api/v1/auth/refresh', { refresh_token: rotated.refresh_token }), 401);
+    await expectProblem(
+      await postJSON('/api/v1/auth/refresh', { refresh_token: rotated.refresh_token }),
+      401,
+    );
   });
 
   it('refuses an access token, garbage, and a missing field', async () => {
@@ -170,7 +184,9 @@ describe('POST /api/v1/auth/refresh', () => {
   it('lets exactly one of concurrent uses of one refresh token win', async () => {
     const { tokens } = await signUpAndLogIn();
     const responses = await Promise.all(
-      Array.from({ length: 10 }, () => postJSON('/api/v1/auth/refresh', { refresh_token: tokens.refresh_token })),
+      Array.from({ length: 10 }, () =>
+        postJSON('/api/v1/auth/refresh', { refresh_token: tokens.refresh_token }),
+      ),
     );
     const statuses = responses.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
@@ -198,7 +214,11 @@ describe('GET /api/v1/users/users', () => {
 
   it('answers 403 to a user who is not an administrator and 401 without a token', async () => {
     const { tokens } = await signUpAndLogIn();
-    await expectProblem(await call('/api/v1/users/users', { headers: bearer(tokens.access_token) }), 403, 'admin_only');
+    await expectProblem(
+      await call('/api/v1/users/users', { headers: bearer(tokens.access_token) }),
+      403,
+      'admin_only',
+    );
     await expectProblem(await call('/api/v1/users/users'), 401);
   });
 });
@@ -224,9 +244,17 @@ describe('service surface', () => {
     };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/api/v1/auth/signup', '/api/v1/auth/login', '/api/v1/auth/test-token', '/api/v1/auth/refresh', '/api/v1/users/users']),
+      expect.arrayContaining([
+        '/api/v1/auth/signup',
+        '/api/v1/auth/login',
+        '/api/v1/auth/test-token',
+        '/api/v1/auth/refresh',
+        '/api/v1/users/users',
+      ]),
     );
-    expect(doc.components.securitySchemes.OAuth2PasswordBearer?.flows.password.tokenUrl).toBe('/api/v1/auth/login');
+    expect(doc.components.securitySchemes.OAuth2PasswordBearer?.flows.password.tokenUrl).toBe(
+      '/api/v1/auth/login',
+    );
     const docs = await call('/docs');
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('SwaggerUIBundle');

@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { createEmailConsumer, EMAIL_MAX_ATTEMPTS } from '../../src/email/email.consumer';
+import { createEmailConsumer, EMAIL_MAX_ATTEMPTS, retryDelaySeconds } from '../../src/email/email.consumer';
 import { call, expectProblem } from '../support/api';
 import { waitForEmail } from '../support/emails';
 
@@ -49,7 +49,9 @@ describe('email queue consumer', () => {
 
   it('never stores the email body, codes or tokens in the task result', async () => {
     const taskId = crypto.randomUUID();
-    const batch = createMessageBatch('edge-2fa-email', [{ id: 'm1', timestamp: new Date(), attempts: 1, body: backupTokensMessage(taskId) }]);
+    const batch = createMessageBatch('edge-2fa-email', [
+      { id: 'm1', timestamp: new Date(), attempts: 1, body: backupTokensMessage(taskId) },
+    ]);
     const ctx = createExecutionContext();
     await createEmailConsumer(async () => {})(batch, env);
     const result = await getQueueResult(batch, ctx);
@@ -65,11 +67,13 @@ describe('email queue consumer', () => {
       throw new Error('smtp down');
     });
     const taskId = crypto.randomUUID();
-    const first = createMessageBatch('edge-2fa-email', [{ id: 'm1', timestamp: new Date(), attempts: 1, body: backupTokensMessage(taskId) }]);
+    const first = createMessageBatch('edge-2fa-email', [
+      { id: 'm1', timestamp: new Date(), attempts: 1, body: backupTokensMessage(taskId) },
+    ]);
     const ctx = createExecutionContext();
     await failing(first, env);
     const result = await getQueueResult(first, ctx);
-    expect(result.retryMessages).toEqual([{ msgId: 'm1', delaySeconds: 5 }]);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual(['m1']);
     expect(JSON.parse((await env.TASK_STATUS.get(`task:${taskId}`)) ?? '{}').state).toBe('RETRY');
 
     const last = createMessageBatch('edge-2fa-email', [
@@ -82,6 +86,11 @@ describe('email queue consumer', () => {
     const stored = JSON.parse((await env.TASK_STATUS.get(`task:${taskId}`)) ?? '{}');
     expect(stored.state).toBe('FAILURE');
     expect(JSON.stringify(stored)).not.toContain('AAAA');
+  });
+
+  it('backs off exponentially, capped at 15 minutes', () => {
+    expect([1, 2, 3, 4].map(retryDelaySeconds)).toEqual([5, 10, 20, 40]);
+    expect(retryDelaySeconds(20)).toBe(900);
   });
 
   it('acks a malformed message instead of retrying it forever', async () => {

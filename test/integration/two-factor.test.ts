@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { bearer, call, expectProblem, logIn, PASSWORD, postJSON, signUpAndLogIn, type Tokens } from '../support/api';
+import {
+  bearer,
+  call,
+  expectProblem,
+  logIn,
+  PASSWORD,
+  postJSON,
+  signUpAndLogIn,
+  type Tokens,
+} from '../support/api';
 import { waitForEmail } from '../support/emails';
 import {
   codeAt,
@@ -127,7 +136,10 @@ describe('POST /api/v1/tfa/login_tfa', () => {
   it('answers 422 without tfa_token', async () => {
     const { email } = await signUpWithAuthenticator();
     const preTFA = await startTFALogin(email);
-    await expectProblem(await call('/api/v1/tfa/login_tfa', { method: 'POST', headers: bearer(preTFA) }), 422);
+    await expectProblem(
+      await call('/api/v1/tfa/login_tfa', { method: 'POST', headers: bearer(preTFA) }),
+      422,
+    );
   });
 });
 
@@ -138,9 +150,14 @@ describe('POST /api/v1/tfa/recover_tfa', () => {
       const presented = i % 2 === 0 ? token.toLowerCase() : token.replaceAll('-', '');
       const response = await recoverTFA(await startTFALogin(email), presented);
       expect(response.status).toBe(200);
-      expect(decodeClaims(((await response.json()) as Tokens).access_token)).toMatchObject({ amr: ['pwd', 'backup_code', 'mfa'] });
+      expect(decodeClaims(((await response.json()) as Tokens).access_token)).toMatchObject({
+        amr: ['pwd', 'backup_code', 'mfa'],
+      });
     }
-    const problem = await expectProblem(await recoverTFA(await startTFALogin(email), backupTokens[0] ?? ''), 404);
+    const problem = await expectProblem(
+      await recoverTFA(await startTFALogin(email), backupTokens[0] ?? ''),
+      404,
+    );
     expect(problem.detail).toContain('has elapsed his backup tokens');
   });
 
@@ -149,7 +166,11 @@ describe('POST /api/v1/tfa/recover_tfa', () => {
     const token = backupTokens[0] ?? '';
     expect((await recoverTFA(await startTFALogin(email), token)).status).toBe(200);
     await expectProblem(await recoverTFA(await startTFALogin(email), token), 403, 'backup_token_not_found');
-    await expectProblem(await recoverTFA(await startTFALogin(email), 'AAAA-BBBB-CCCC'), 403, 'backup_token_not_found');
+    await expectProblem(
+      await recoverTFA(await startTFALogin(email), 'AAAA-BBBB-CCCC'),
+      403,
+      'backup_token_not_found',
+    );
   });
 
   it('of 20 concurrent uses of one backup token exactly one succeeds', async () => {
@@ -169,7 +190,11 @@ describe('token kinds are not interchangeable', () => {
     await expectProblem(await call('/api/v1/auth/test-token', { headers: bearer(preTFA) }), 401);
     await expectProblem(await postJSON('/api/v1/auth/refresh', { refresh_token: preTFA }), 401);
     await expectProblem(
-      await call('/api/v1/tfa/enable_tfa', { method: 'PUT', headers: { ...bearer(preTFA), 'content-type': 'application/json' }, body: '{"device_type":"email"}' }),
+      await call('/api/v1/tfa/enable_tfa', {
+        method: 'PUT',
+        headers: { ...bearer(preTFA), 'content-type': 'application/json' },
+        body: '{"device_type":"email"}',
+      }),
       401,
     );
   });
@@ -206,20 +231,30 @@ describe('PUT /api/v1/tfa/enable_tfa and GET /api/v1/tfa/get_my_qrcode', () => {
 
   it('get_my_qrcode returns the same secret as enrolment for code_generator', async () => {
     const { tokens } = await signUpAndLogIn();
-    const enrolled = (await (await enable(tokens.access_token, 'code_generator', '?format=json')).json()) as { otpauth_uri: string };
+    const enrolled = (await (await enable(tokens.access_token, 'code_generator', '?format=json')).json()) as {
+      otpauth_uri: string;
+    };
     const svg = await call('/api/v1/tfa/get_my_qrcode', { headers: bearer(tokens.access_token) });
     expect(svg.status).toBe(200);
     expect(svg.headers.get('content-type')).toContain('image/svg+xml');
-    const json = await call('/api/v1/tfa/get_my_qrcode?format=json', { headers: bearer(tokens.access_token) });
+    const json = await call('/api/v1/tfa/get_my_qrcode?format=json', {
+      headers: bearer(tokens.access_token),
+    });
     expect(((await json.json()) as { otpauth_uri: string }).otpauth_uri).toBe(enrolled.otpauth_uri);
   });
 
   it('get_my_qrcode answers 400 for an email device and for a user without TFA', async () => {
     const plain = await signUpAndLogIn();
-    await expectProblem(await call('/api/v1/tfa/get_my_qrcode', { headers: bearer(plain.tokens.access_token) }), 400);
+    await expectProblem(
+      await call('/api/v1/tfa/get_my_qrcode', { headers: bearer(plain.tokens.access_token) }),
+      400,
+    );
     const emailUser = await signUpAndLogIn();
     expect((await enable(emailUser.tokens.access_token, 'email')).status).toBe(200);
-    await expectProblem(await call('/api/v1/tfa/get_my_qrcode', { headers: bearer(emailUser.tokens.access_token) }), 400);
+    await expectProblem(
+      await call('/api/v1/tfa/get_my_qrcode', { headers: bearer(emailUser.tokens.access_token) }),
+      400,
+    );
   });
 
   it('answers 422 for an unknown device type', async () => {

@@ -13,8 +13,16 @@ export function bearer(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` };
 }
 
-export function postJSON(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return call(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+export function postJSON(
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return call(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 export function uniqueEmail(label = 'user'): string {
@@ -26,7 +34,13 @@ export const PASSWORD = 'correct horse battery staple';
 export type Tokens = { access_token: string; refresh_token: string | null; token_type: string };
 
 export async function signUp(
-  overrides: Partial<{ email: string; password: string; full_name: string; tfa_enabled: boolean; device: { device_type: string } }> = {},
+  overrides: Partial<{
+    email: string;
+    password: string;
+    full_name: string;
+    tfa_enabled: boolean;
+    device: { device_type: string };
+  }> = {},
   query = '',
 ) {
   const body = { email: uniqueEmail(), password: PASSWORD, full_name: 'Test User', ...overrides };
@@ -53,7 +67,12 @@ export async function signUpAndLogIn(): Promise<{ email: string; tokens: Tokens 
 export async function expectProblem(response: Response, status: number, code?: string) {
   expect(response.status).toBe(status);
   expect(response.headers.get('content-type')).toContain('application/problem+json');
-  const problem = (await response.json()) as { status: number; detail: string; code: string; errors?: unknown[] };
+  const problem = (await response.json()) as {
+    status: number;
+    detail: string;
+    code: string;
+    errors?: unknown[];
+  };
   expect(problem.status).toBe(status);
   expect(typeof problem.detail).toBe('string');
   expect(problem.detail.length).toBeGreaterThan(0);

@@ -10,7 +10,11 @@ export function parsePrintedEmail(raw: string): CapturedEmail | undefined {
   if (!raw.startsWith('----- email -----')) return undefined;
   const to = raw.match(/^To: (.+)$/m)?.[1] ?? '';
   const subject = raw.match(/^Subject: (.+)$/m)?.[1] ?? '';
-  const body = raw.split('\n\n').slice(1).join('\n\n').replace(/\n----- end email -----$/, '');
+  const body = raw
+    .split('\n\n')
+    .slice(1)
+    .join('\n\n')
+    .replace(/\n----- end email -----$/, '');
   return { to, subject, body, raw };
 }
 
@@ -23,7 +27,11 @@ export function startCapturingEmails(): void {
   });
 }
 
-export async function waitForEmail(to: string, subjectIncludes: string, timeoutMs = 10_000): Promise<CapturedEmail> {
+export async function waitForEmail(
+  to: string,
+  subjectIncludes: string,
+  timeoutMs = 10_000,
+): Promise<CapturedEmail> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const email = captured.find((e) => e.to === to && e.subject.includes(subjectIncludes));

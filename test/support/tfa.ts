@@ -11,11 +11,20 @@ export function secretFromOtpauthURI(uri: string): string {
 }
 
 export async function signUpWithAuthenticator() {
-  const { response, email } = await signUp({ tfa_enabled: true, device: { device_type: 'code_generator' } }, '?format=json');
+  const { response, email } = await signUp(
+    { tfa_enabled: true, device: { device_type: 'code_generator' } },
+    '?format=json',
+  );
   expect(response.status).toBe(201);
   const body = (await response.json()) as { otpauth_uri: string; qr_svg: string; user: { id: string } };
   const backupTokens = backupTokensIn(await waitForEmail(email, 'backup tokens'));
-  return { email, userId: body.user.id, otpauthURI: body.otpauth_uri, secret: secretFromOtpauthURI(body.otpauth_uri), backupTokens };
+  return {
+    email,
+    userId: body.user.id,
+    otpauthURI: body.otpauth_uri,
+    secret: secretFromOtpauthURI(body.otpauth_uri),
+    backupTokens,
+  };
 }
 
 export async function signUpWithEmailDevice() {
@@ -42,7 +51,10 @@ export function codeAt(secret: string, timestampMs: number): string {
 }
 
 export function loginTFA(preTFAToken: string, code: string): Promise<Response> {
-  return call(`/api/v1/tfa/login_tfa?tfa_token=${encodeURIComponent(code)}`, { method: 'POST', headers: bearer(preTFAToken) });
+  return call(`/api/v1/tfa/login_tfa?tfa_token=${encodeURIComponent(code)}`, {
+    method: 'POST',
+    headers: bearer(preTFAToken),
+  });
 }
 
 export function recoverTFA(preTFAToken: string, backupToken: string): Promise<Response> {

@@ -53,7 +53,12 @@ export async function rotateRefreshToken(
   db: Database,
   rotation: { sessionId: string; presentedTokenId: string; nextTokenId: string },
 ): Promise<RotationOutcome> {
-  const result = await db.execute<{ outcome: string; user_id: string; amr: string[] | string; auth_time: string | number }>(sql`
+  const result = await db.execute<{
+    outcome: string;
+    user_id: string;
+    amr: string[] | string;
+    auth_time: string | number;
+  }>(sql`
     with rotated as (
       update ${sessions} set current_token_id = ${rotation.nextTokenId}, last_used_at = now()
       where id = ${rotation.sessionId} and current_token_id = ${rotation.presentedTokenId}
@@ -72,16 +77,29 @@ export async function rotateRefreshToken(
   const row = result.rows[0];
   if (!row) return { kind: 'invalid' };
   if (row.outcome === 'reused') return { kind: 'reused', userId: row.user_id };
-  return { kind: 'rotated', userId: row.user_id, amr: parseTextArray(row.amr), authTimeSeconds: Number(row.auth_time) };
+  return {
+    kind: 'rotated',
+    userId: row.user_id,
+    amr: parseTextArray(row.amr),
+    authTimeSeconds: Number(row.auth_time),
+  };
 }
 
 // db.execute returns raw rows; the driver parses text[] already, but keep a fallback for the literal form.
 function parseTextArray(value: string[] | string): string[] {
   if (Array.isArray(value)) return value;
-  return value.replace(/^\{|\}$/g, '').split(',').filter(Boolean);
+  return value
+    .replace(/^\{|\}$/g, '')
+    .split(',')
+    .filter(Boolean);
 }
 
-export async function revokeSession(db: Database, userId: string, sessionId: string, reason: string): Promise<void> {
+export async function revokeSession(
+  db: Database,
+  userId: string,
+  sessionId: string,
+  reason: string,
+): Promise<void> {
   await db
     .update(sessions)
     .set({ revokedAt: sql`now()`, revokedReason: reason })

@@ -21,7 +21,9 @@ export async function insertUserWithEnrollment(
   await db.batch([
     db.insert(users).values({ ...user, tfaEnabled: true }),
     db.insert(tfaDevices).values({ ...enrollment.device, userId: user.id }),
-    db.insert(backupTokens).values(enrollment.backupTokenHashes.map((tokenHash) => ({ userId: user.id, tokenHash }))),
+    db
+      .insert(backupTokens)
+      .values(enrollment.backupTokenHashes.map((tokenHash) => ({ userId: user.id, tokenHash }))),
   ]);
 }
 
@@ -57,7 +59,10 @@ export async function undoEnableTFA(db: Database, userId: string, deviceId: stri
 export async function findCodeGeneratorSecret(
   db: Database,
   userId: string,
-): Promise<{ email: string; deviceId: string | null; deviceType: DeviceType | null; secretEnvelope: string | null } | undefined> {
+): Promise<
+  | { email: string; deviceId: string | null; deviceType: DeviceType | null; secretEnvelope: string | null }
+  | undefined
+> {
   const [row] = await db
     .select({
       email: users.email,
@@ -139,7 +144,14 @@ function insertSessionFrom(source: string, session: NewSession) {
 // the challenge, reset the failure counter and start the session, all in one statement.
 export async function completeTOTPChallenge(
   db: Database,
-  input: { challengeId: string; userId: string; deviceId: string; step: number; maxAttempts: number; session: NewSession },
+  input: {
+    challengeId: string;
+    userId: string;
+    deviceId: string;
+    step: number;
+    maxAttempts: number;
+    session: NewSession;
+  },
 ): Promise<boolean> {
   const result = await db.execute(sql`
     with step_accepted as (
@@ -186,7 +198,11 @@ export async function completeEmailChallenge(
 }
 
 // A wrong second factor counts against the challenge (and the account, for the lockout).
-export async function recordChallengeFailure(db: Database, challengeId: string, userId: string): Promise<void> {
+export async function recordChallengeFailure(
+  db: Database,
+  challengeId: string,
+  userId: string,
+): Promise<void> {
   await db.execute(sql`
     with challenge as (
       update tfa_challenges set failed_attempts = failed_attempts + 1
@@ -205,7 +221,11 @@ export async function redeemBackupToken(
   db: Database,
   input: { challengeId: string; userId: string; tokenHash: string; maxAttempts: number; session: NewSession },
 ): Promise<BackupRedemption> {
-  const result = await db.execute<{ challenge_ok: boolean; redeemed: boolean; remaining: string | number }>(sql`
+  const result = await db.execute<{
+    challenge_ok: boolean;
+    redeemed: boolean;
+    remaining: string | number;
+  }>(sql`
     with challenge as (
       select user_id from tfa_challenges
       where ${usableChallenge(input.challengeId, input.userId, input.maxAttempts)}

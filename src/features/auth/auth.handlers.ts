@@ -23,7 +23,10 @@ export const login: AppRouteHandler<typeof loginRoute> = async (c) => {
   const result = await logIn(c.get('deps'), { username: form.username, password: form.password });
   c.header('cache-control', 'no-store');
   if (result.kind === 'second_factor_required') {
-    return c.json({ access_token: result.preTFAToken, refresh_token: null, token_type: 'bearer' as const }, 202);
+    return c.json(
+      { access_token: result.preTFAToken, refresh_token: null, token_type: 'bearer' as const },
+      202,
+    );
   }
   return c.json(result.tokens, 200);
 };

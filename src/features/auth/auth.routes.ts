@@ -13,10 +13,10 @@ import {
 } from './auth.schemas';
 
 export const FormatQuerySchema = z.object({
-  format: z
-    .enum(['svg', 'json'])
-    .optional()
-    .openapi({ description: 'For code_generator devices: `svg` (default) returns the QR image, `json` the otpauth URI and the SVG' }),
+  format: z.enum(['svg', 'json']).optional().openapi({
+    description:
+      'For code_generator devices: `svg` (default) returns the QR image, `json` the otpauth URI and the SVG',
+  }),
 });
 
 export const signupRoute = createRoute({
@@ -56,7 +56,10 @@ export const loginRoute = createRoute({
   },
   responses: {
     200: { description: 'Logged in', content: { 'application/json': { schema: TokenResponseSchema } } },
-    202: { description: 'Second factor required', content: { 'application/json': { schema: PreTFATokenResponseSchema } } },
+    202: {
+      description: 'Second factor required',
+      content: { 'application/json': { schema: PreTFATokenResponseSchema } },
+    },
     400: problemResponse('Incorrect email or password'),
     415: problemResponse('Body is not a form'),
     ...COMMON_ERRORS,
@@ -82,7 +85,8 @@ export const refreshRoute = createRoute({
   path: '/auth/refresh',
   tags: ['auth'],
   summary: 'Exchange a refresh token for a new token pair',
-  description: 'Refresh tokens rotate: the presented one dies; presenting it again revokes the whole session.',
+  description:
+    'Refresh tokens rotate: the presented one dies; presenting it again revokes the whole session.',
   request: { body: { required: true, content: { 'application/json': { schema: RefreshRequestSchema } } } },
   responses: {
     200: { description: 'New tokens', content: { 'application/json': { schema: TokenResponseSchema } } },

@@ -1,7 +1,9 @@
 // API DTOs (never table rows), registered as OpenAPI components with examples.
 import { z } from '@hono/zod-openapi';
 
-export const DeviceTypeSchema = z.enum(['email', 'code_generator']).openapi('DeviceType', { example: 'code_generator' });
+export const DeviceTypeSchema = z
+  .enum(['email', 'code_generator'])
+  .openapi('DeviceType', { example: 'code_generator' });
 
 export const DeviceCreateSchema = z
   .object({ device_type: DeviceTypeSchema })
@@ -14,7 +16,14 @@ export const PASSWORD_MAX_LENGTH = 256;
 
 export const SignupRequestSchema = z
   .object({
-    email: z.email({ message: 'Must be a valid email address' }).max(254).openapi({ example: 'ada@example.com' }),
+    // Normalised (trimmed, lower-cased) before validation, as login normalises the username.
+    email: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .max(254)
+      .pipe(z.email({ message: 'Must be a valid email address' }))
+      .openapi({ example: 'ada@example.com' }),
     password: z
       .string()
       .min(PASSWORD_MIN_LENGTH, `Must be at least ${PASSWORD_MIN_LENGTH} characters`)
@@ -63,12 +72,23 @@ export const TokenResponseSchema = z
     token_type: z.literal('bearer'),
   })
   .openapi('Tokens', {
-    example: { access_token: 'eyJhbGciOiJFZERTQSIs…', refresh_token: 'eyJhbGciOiJFZERTQSIs…', token_type: 'bearer' },
+    example: {
+      access_token: 'eyJhbGciOiJFZERTQSIs…',
+      refresh_token: 'eyJhbGciOiJFZERTQSIs…',
+      token_type: 'bearer',
+    },
   });
 
-export const PreTFATokenResponseSchema = TokenResponseSchema.extend({ refresh_token: z.null() }).openapi('PreTFATokens', {
-  example: { access_token: 'eyJhbGciOiJFZERTQSIs… (pre-TFA token)', refresh_token: null, token_type: 'bearer' },
-});
+export const PreTFATokenResponseSchema = TokenResponseSchema.extend({ refresh_token: z.null() }).openapi(
+  'PreTFATokens',
+  {
+    example: {
+      access_token: 'eyJhbGciOiJFZERTQSIs… (pre-TFA token)',
+      refresh_token: null,
+      token_type: 'bearer',
+    },
+  },
+);
 
 // OAuth2 password grant form (RFC 6749 §4.3.2), as FastAPI's OAuth2PasswordRequestForm and Swagger UI send it.
 export const LoginFormSchema = z

@@ -7,11 +7,18 @@ import { hashPassword, verifyPassword, verifyPasswordAgainstDummy } from '../../
 import { isUniqueViolation } from '../../db/errors';
 import { rotateRefreshToken, startSessionAfterLogin } from '../../db/queries/sessions';
 import { insertChallenge, insertUserWithEnrollment } from '../../db/queries/tfa';
-import { type DeviceType, deleteUser, findLoginCandidate, findUserView, insertUser, type UserView } from '../../db/queries/users';
+import {
+  type DeviceType,
+  deleteUser,
+  findLoginCandidate,
+  findUserView,
+  insertUser,
+  type UserView,
+} from '../../db/queries/users';
 import { enqueueEmail } from '../../email/email.producer';
 import { problems } from '../../http/problem';
-import { otpauthURIFor, prepareEnrollment } from '../tfa/enrollment';
 import { issueEmailLoginCode } from '../tfa/email-code';
+import { otpauthURIFor, prepareEnrollment } from '../tfa/enrollment';
 import { issueTokenPair, newSession, type TokenPair } from './token-issuer';
 
 export type SignupInput = {
@@ -27,7 +34,12 @@ export type SignupResult = { user: UserView; otpauthURI: string | null };
 export async function signUp(deps: Deps, input: SignupInput): Promise<SignupResult> {
   if (input.tfaEnabled && !input.deviceType) throw problems.tfaRequiredDevice();
   const email = normalizeEmail(input.email);
-  const account = { id: crypto.randomUUID(), email, fullName: input.fullName, passwordHash: await hashPassword(input.password) };
+  const account = {
+    id: crypto.randomUUID(),
+    email,
+    fullName: input.fullName,
+    passwordHash: await hashPassword(input.password),
+  };
   try {
     if (!input.tfaEnabled || !input.deviceType) {
       return { user: await insertUser(deps.db, account), otpauthURI: null };
@@ -35,7 +47,12 @@ export async function signUp(deps: Deps, input: SignupInput): Promise<SignupResu
     const enrollment = await prepareEnrollment(deps, input.deviceType);
     await insertUserWithEnrollment(deps.db, account, enrollment);
     try {
-      await enqueueEmail(deps, { kind: 'backup_tokens', to: email, full_name: input.fullName, tokens: enrollment.backupTokens });
+      await enqueueEmail(deps, {
+        kind: 'backup_tokens',
+        to: email,
+        full_name: input.fullName,
+        tokens: enrollment.backupTokens,
+      });
     } catch (error) {
       // The tokens exist only in that email: without it the account would be unrecoverable. Undo it.
       await deleteUser(deps.db, account.id);
@@ -62,7 +79,10 @@ export type LoginResult =
   | { kind: 'tokens'; tokens: TokenPair }
   | { kind: 'second_factor_required'; preTFAToken: string };
 
-export async function logIn(deps: Deps, credentials: { username: string; password: string }): Promise<LoginResult> {
+export async function logIn(
+  deps: Deps,
+  credentials: { username: string; password: string },
+): Promise<LoginResult> {
   const email = normalizeEmail(credentials.username);
   const candidate = await findLoginCandidate(deps.db, email);
   if (!candidate) {

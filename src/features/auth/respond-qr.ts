@@ -15,7 +15,10 @@ export function respondWithQRCode(
   const svg = renderQRCodeSVG(otpauthURI);
   c.header('cache-control', 'no-store');
   if (format === 'json') {
-    return c.json({ ...(user ? { user: toUserDTO(user) } : {}), otpauth_uri: otpauthURI, qr_svg: svg }, status);
+    return c.json(
+      { ...(user ? { user: toUserDTO(user) } : {}), otpauth_uri: otpauthURI, qr_svg: svg },
+      status,
+    );
   }
   return c.body(svg, status, { 'content-type': 'image/svg+xml' });
 }

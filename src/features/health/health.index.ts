@@ -12,7 +12,9 @@ const healthRoute = createRoute({
       description: 'The service is up',
       content: {
         'application/json': {
-          schema: z.object({ status: z.literal('ok'), service: z.string(), docs: z.string() }).openapi('Health'),
+          schema: z
+            .object({ status: z.literal('ok'), service: z.string(), docs: z.string() })
+            .openapi('Health'),
         },
       },
     },

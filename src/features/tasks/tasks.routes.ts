@@ -23,7 +23,10 @@ export const testEmailRoute = createRoute({
   tags: ['tasks'],
   summary: 'Enqueue a test email (path kept from the Celery-based original)',
   responses: {
-    200: { description: 'The task id', content: { 'application/json': { schema: z.object({ task_id: z.uuid() }) } } },
+    200: {
+      description: 'The task id',
+      content: { 'application/json': { schema: z.object({ task_id: z.uuid() }) } },
+    },
     ...COMMON_ERRORS,
   },
 });

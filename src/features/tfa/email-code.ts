@@ -7,7 +7,9 @@ const EMAIL_CODE_PURPOSE = 'email-code';
 
 // A fresh random code per login challenge (not a TOTP of a shared secret): it is stored only as a keyed
 // hash on the challenge, dies with it (≤ 5 minutes, inside the 10 the design allows) and is single use.
-export async function issueEmailLoginCode(deps: Pick<Deps, 'secrets'>): Promise<{ code: string; hash: string }> {
+export async function issueEmailLoginCode(
+  deps: Pick<Deps, 'secrets'>,
+): Promise<{ code: string; hash: string }> {
   const code = generateNumericCode(EMAIL_CODE_DIGITS);
   return { code, hash: await hashEmailCode(deps.secrets.tokenHashKey, code) };
 }

@@ -31,11 +31,22 @@ export async function prepareEnrollment(
   const backupTokenHashes = await Promise.all(
     backupTokens.map((token) => hashBackupToken(deps.secrets.tokenHashKey, token)),
   );
-  return { device: { id: deviceId, deviceType, secretEnvelope }, backupTokens, backupTokenHashes, secretBase32 };
+  return {
+    device: { id: deviceId, deviceType, secretEnvelope },
+    backupTokens,
+    backupTokenHashes,
+    secretBase32,
+  };
 }
 
-export function otpauthURIFor(deps: Pick<Deps, 'config'>, email: string, secretBase32: string | null): string | null {
-  return secretBase32 ? buildOtpauthURI({ issuer: deps.config.totpIssuer, accountName: email, secretBase32 }) : null;
+export function otpauthURIFor(
+  deps: Pick<Deps, 'config'>,
+  email: string,
+  secretBase32: string | null,
+): string | null {
+  return secretBase32
+    ? buildOtpauthURI({ issuer: deps.config.totpIssuer, accountName: email, secretBase32 })
+    : null;
 }
 
 export function hashBackupToken(key: CryptoKey, normalizedToken: string): Promise<string> {

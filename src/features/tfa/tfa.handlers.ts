@@ -1,7 +1,12 @@
 import type { AppRouteHandler } from '../../app-env';
 import { respondWithQRCode } from '../auth/respond-qr';
 import type { enableTFARoute, getMyQRCodeRoute, loginTFARoute, recoverTFARoute } from './tfa.routes';
-import { completeLoginWithBackupToken, completeLoginWithCode, enableTwoFactor, getMyQRCode } from './tfa.service';
+import {
+  completeLoginWithBackupToken,
+  completeLoginWithCode,
+  enableTwoFactor,
+  getMyQRCode,
+} from './tfa.service';
 
 export const loginTFA: AppRouteHandler<typeof loginTFARoute> = async (c) => {
   const { tfa_token } = c.req.valid('query');

@@ -2,8 +2,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { requireAccessToken, requirePreTFAToken } from '../../http/middleware/auth';
 import { BEARER_SECURITY } from '../../http/openapi';
 import { AUTH_ERRORS, COMMON_ERRORS, problemResponse } from '../../http/openapi-responses';
-import { DeviceCreateSchema, QRCodeJSONSchema, TokenResponseSchema } from '../auth/auth.schemas';
 import { FormatQuerySchema } from '../auth/auth.routes';
+import { DeviceCreateSchema, QRCodeJSONSchema, TokenResponseSchema } from '../auth/auth.schemas';
 
 const QR_CONTENT = {
   'image/svg+xml': { schema: z.string() },
@@ -19,7 +19,9 @@ export const loginTFARoute = createRoute({
   security: BEARER_SECURITY,
   middleware: [requirePreTFAToken] as const,
   request: {
-    query: z.object({ tfa_token: z.string().min(1).max(64).openapi({ description: 'The 6-digit code', example: '123456' }) }),
+    query: z.object({
+      tfa_token: z.string().min(1).max(64).openapi({ description: 'The 6-digit code', example: '123456' }),
+    }),
   },
   responses: {
     200: { description: 'Logged in', content: { 'application/json': { schema: TokenResponseSchema } } },
@@ -38,11 +40,18 @@ export const recoverTFARoute = createRoute({
   middleware: [requirePreTFAToken] as const,
   request: {
     query: z.object({
-      tfa_backup_token: z.string().min(1).max(64).openapi({ description: 'A backup token from the activation email', example: 'K7QM-2XWD-9RTA' }),
+      tfa_backup_token: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({ description: 'A backup token from the activation email', example: 'K7QM-2XWD-9RTA' }),
     }),
   },
   responses: {
-    200: { description: 'Logged in; the backup token is spent', content: { 'application/json': { schema: TokenResponseSchema } } },
+    200: {
+      description: 'Logged in; the backup token is spent',
+      content: { 'application/json': { schema: TokenResponseSchema } },
+    },
     ...AUTH_ERRORS,
     403: problemResponse('TOTP backup token not found'),
     404: problemResponse('No backup tokens left'),
@@ -71,7 +80,8 @@ export const enableTFARoute = createRoute({
   path: '/tfa/enable_tfa',
   tags: ['tfa'],
   summary: 'Enable two-factor authentication',
-  description: 'Creates the device and emails backup tokens. For code_generator answers with the QR code to scan.',
+  description:
+    'Creates the device and emails backup tokens. For code_generator answers with the QR code to scan.',
   security: BEARER_SECURITY,
   middleware: [requireAccessToken] as const,
   request: {
@@ -84,7 +94,10 @@ export const enableTFARoute = createRoute({
       content: {
         ...QR_CONTENT,
         'application/json': {
-          schema: z.union([QRCodeJSONSchema.omit({ user: true }), z.object({ tfa_enabled: z.literal(true), device_type: z.string() })]),
+          schema: z.union([
+            QRCodeJSONSchema.omit({ user: true }),
+            z.object({ tfa_enabled: z.literal(true), device_type: z.string() }),
+          ]),
         },
       },
     },

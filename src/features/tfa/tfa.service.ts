@@ -4,7 +4,7 @@ import type { Deps, PendingChallenge } from '../../app-env';
 import { decryptEnvelope } from '../../crypto/aead';
 import { timingSafeEqual } from '../../crypto/constant-time';
 import { normalizeBackupToken } from '../../crypto/random';
-import { verifyTOTP } from '../../crypto/totp';
+import { buildOtpauthURI, verifyTOTP } from '../../crypto/totp';
 import { isUniqueViolation, postgresErrorCode } from '../../db/errors';
 import {
   completeEmailChallenge,
@@ -19,7 +19,6 @@ import {
 import { type DeviceType, findUserView } from '../../db/queries/users';
 import { enqueueEmail } from '../../email/email.producer';
 import { problems } from '../../http/problem';
-import { buildOtpauthURI } from '../../crypto/totp';
 import { issueTokenPair, newSession, type TokenPair } from '../auth/token-issuer';
 import { hashEmailCode } from './email-code';
 import { hashBackupToken, otpauthURIFor, prepareEnrollment } from './enrollment';
@@ -45,13 +44,21 @@ function nowSeconds(deps: Deps) {
   return Math.floor(deps.nowMs() / 1000);
 }
 
-export async function completeLoginWithCode(deps: Deps, challenge: PendingChallenge, code: string): Promise<TokenPair> {
+export async function completeLoginWithCode(
+  deps: Deps,
+  challenge: PendingChallenge,
+  code: string,
+): Promise<TokenPair> {
   const context = await loadUsableChallenge(deps, challenge);
   if (!SIX_DIGITS.test(code)) return rejectCode(deps, challenge, 'malformed_code');
 
   if (context.deviceType === 'code_generator') {
     if (!context.secretEnvelope || !context.deviceId) throw problems.challengeExpired();
-    const secretBase32 = await decryptEnvelope(deps.secrets.encryptionKeys, context.secretEnvelope, context.deviceId);
+    const secretBase32 = await decryptEnvelope(
+      deps.secrets.encryptionKeys,
+      context.secretEnvelope,
+      context.deviceId,
+    );
     const step = verifyTOTP({
       secretBase32,
       code,
@@ -81,7 +88,8 @@ export async function completeLoginWithCode(deps: Deps, challenge: PendingChalle
 
   const expectedHash = context.emailCodeHash;
   const presentedHash = await hashEmailCode(deps.secrets.tokenHashKey, code);
-  if (!expectedHash || !timingSafeEqual(presentedHash, expectedHash)) return rejectCode(deps, challenge, 'wrong_code');
+  if (!expectedHash || !timingSafeEqual(presentedHash, expectedHash))
+    return rejectCode(deps, challenge, 'wrong_code');
   const session = newSession(deps, challenge.userId, ['pwd', 'email_otp']);
   const completed = await completeEmailChallenge(deps.db, {
     challengeId: challenge.challengeId,
@@ -102,7 +110,10 @@ export async function completeLoginWithBackupToken(
   const normalized = normalizeBackupToken(presentedToken);
   // A string that cannot be a token still goes through the same statement (with an impossible hash), so
   // it counts as an attempt and the answer does not depend on the token's shape.
-  const tokenHash = await hashBackupToken(deps.secrets.tokenHashKey, normalized ?? `invalid:${presentedToken}`);
+  const tokenHash = await hashBackupToken(
+    deps.secrets.tokenHashKey,
+    normalized ?? `invalid:${presentedToken}`,
+  );
   const session = newSession(deps, challenge.userId, ['pwd', 'backup_code', 'mfa']);
   const outcome = await redeemBackupToken(deps.db, {
     challengeId: challenge.challengeId,
@@ -132,7 +143,11 @@ export async function getMyQRCode(deps: Deps, userId: string): Promise<QRCodeRes
   if (device.deviceType !== 'code_generator' || !device.secretEnvelope || !device.deviceId) {
     throw problems.notCodeGenerator(device.email);
   }
-  const secretBase32 = await decryptEnvelope(deps.secrets.encryptionKeys, device.secretEnvelope, device.deviceId);
+  const secretBase32 = await decryptEnvelope(
+    deps.secrets.encryptionKeys,
+    device.secretEnvelope,
+    device.deviceId,
+  );
   return {
     email: device.email,
     otpauthURI: buildOtpauthURI({ issuer: deps.config.totpIssuer, accountName: device.email, secretBase32 }),
@@ -141,7 +156,11 @@ export async function getMyQRCode(deps: Deps, userId: string): Promise<QRCodeRes
 
 export type EnableTFAResult = { deviceType: DeviceType; otpauthURI: string | null; email: string };
 
-export async function enableTwoFactor(deps: Deps, userId: string, deviceType: DeviceType): Promise<EnableTFAResult> {
+export async function enableTwoFactor(
+  deps: Deps,
+  userId: string,
+  deviceType: DeviceType,
+): Promise<EnableTFAResult> {
   const enrollment = await prepareEnrollment(deps, deviceType);
   let account: { email: string; fullName: string } | undefined;
   try {
@@ -158,11 +177,20 @@ export async function enableTwoFactor(deps: Deps, userId: string, deviceType: De
   }
   if (!account) throw problems.invalidToken();
   try {
-    await enqueueEmail(deps, { kind: 'backup_tokens', to: account.email, full_name: account.fullName, tokens: enrollment.backupTokens });
+    await enqueueEmail(deps, {
+      kind: 'backup_tokens',
+      to: account.email,
+      full_name: account.fullName,
+      tokens: enrollment.backupTokens,
+    });
   } catch (error) {
     await undoEnableTFA(deps.db, userId, enrollment.device.id);
     throw error;
   }
   deps.log({ event: 'tfa_enabled', user_id: userId, device_type: deviceType, via: 'enable_tfa' });
-  return { deviceType, otpauthURI: otpauthURIFor(deps, account.email, enrollment.secretBase32), email: account.email };
+  return {
+    deviceType,
+    otpauthURI: otpauthURIFor(deps, account.email, enrollment.secretBase32),
+    email: account.email,
+  };
 }

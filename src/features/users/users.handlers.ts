@@ -7,7 +7,12 @@ import type { listUsersRoute } from './users.routes';
 export const listUsers: AppRouteHandler<typeof listUsersRoute> = async (c) => {
   const deps = c.get('deps');
   const page = c.req.valid('query');
-  const result = await listUsersForAdmin(deps.db, c.get('principal').userId, [...deps.config.adminEmails], page);
+  const result = await listUsersForAdmin(
+    deps.db,
+    c.get('principal').userId,
+    [...deps.config.adminEmails],
+    page,
+  );
   if (!result.callerIsAdmin) throw problems.adminOnly();
   return c.json(result.users.map(toUserDTO), 200);
 };

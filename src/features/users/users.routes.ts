@@ -9,7 +9,8 @@ export const listUsersRoute = createRoute({
   path: '/users/users',
   tags: ['users'],
   summary: 'List users (administrators only)',
-  description: 'Administrators are the emails in the ADMIN_EMAILS setting. The original service listed users to anyone.',
+  description:
+    'Administrators are the emails in the ADMIN_EMAILS setting. The original service listed users to anyone.',
   security: BEARER_SECURITY,
   middleware: [requireAccessToken] as const,
   request: {
@@ -19,7 +20,10 @@ export const listUsersRoute = createRoute({
     }),
   },
   responses: {
-    200: { description: 'Users, oldest first', content: { 'application/json': { schema: z.array(UserSchema) } } },
+    200: {
+      description: 'Users, oldest first',
+      content: { 'application/json': { schema: z.array(UserSchema) } },
+    },
     ...AUTH_ERRORS,
     403: problemResponse('Not an administrator'),
     ...COMMON_ERRORS,
