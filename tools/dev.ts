@@ -23,17 +23,37 @@ function ensureDevVars(): void {
 async function main(): Promise<void> {
   ensureDevVars();
   const databaseUrl = process.env.DATABASE_URL || undefined;
-  const gateway = await startGateway({ databaseUrl, dataDir: databaseUrl ? undefined : '.data/pglite', port: GATEWAY_PORT });
+  const gateway = await startGateway({
+    databaseUrl,
+    dataDir: databaseUrl ? undefined : '.data/pglite',
+    port: GATEWAY_PORT,
+  });
   await gateway.migrate();
-  console.log(`Database: ${databaseUrl ? 'PostgreSQL from DATABASE_URL' : 'embedded PGlite in .data/pglite'} via ${gateway.sqlUrl}`);
+  console.log(
+    `Database: ${databaseUrl ? 'PostgreSQL from DATABASE_URL' : 'embedded PGlite in .data/pglite'} via ${gateway.sqlUrl}`,
+  );
 
   const wrangler: ChildProcess = spawn(
     'wrangler',
-    ['dev', '--port', String(WORKER_PORT), '--ip', '127.0.0.1', '--var', `NEON_HTTP_ENDPOINT:${gateway.sqlUrl}`],
+    [
+      'dev',
+      '--port',
+      String(WORKER_PORT),
+      '--ip',
+      '127.0.0.1',
+      '--var',
+      `NEON_HTTP_ENDPOINT:${gateway.sqlUrl}`,
+    ],
     // Its own process group, so stopping it also stops the workerd children it starts.
-    { stdio: 'inherit', detached: true, env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' } },
+    {
+      stdio: 'inherit',
+      detached: true,
+      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' },
+    },
   );
-  console.log(`\n  API:     http://localhost:${WORKER_PORT}/api/v1\n  Swagger: http://localhost:${WORKER_PORT}/docs\n`);
+  console.log(
+    `\n  API:     http://localhost:${WORKER_PORT}/api/v1\n  Swagger: http://localhost:${WORKER_PORT}/docs\n`,
+  );
 
   let stopping = false;
   const stop = async (code: number) => {
