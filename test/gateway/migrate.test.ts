@@ -1,0 +1,120 @@
+// Migrations: the gateway and `npm run db:migrate` apply drizzle/ with drizzle's node-postgres migrator,
+// in one transaction, once.
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBackend } from '../../tools/gateway/backends.ts';
+import { applyMigrations, MIGRATIONS_FOLDER } from '../../tools/gateway/migrate.ts';
+import type { Gateway } from '../../tools/gateway/server.ts';
+import { connectSQL, createTableName, startTestGateway } from './fixture.ts';
+
+const runFile = promisify(execFile);
+const DB_MIGRATE_SCRIPT = new URL('../../tools/db-migrate.ts', import.meta.url).pathname;
+
+type Journal = { entries: { tag: string; when: number }[] };
+
+let gateway: Gateway;
+const sql = connectSQL();
+
+beforeAll(async () => {
+  gateway = await startTestGateway();
+});
+
+afterAll(async () => {
+  await gateway?.close();
+});
+
+async function readJournal(): Promise<Journal> {
+  return JSON.parse(await readFile(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as Journal;
+}
+
+describe('gateway.migrate()', () => {
+  it('applies every migration in drizzle/ and is a no-op the second time', async () => {
+    const journal = await readJournal();
+    await gateway.migrate();
+    const [first] = await sql`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`;
+    await gateway.migrate();
+    const [second] =
+      await sql`SELECT count(*)::int AS n, max(created_at) AS last FROM drizzle.__drizzle_migrations`;
+    expect(first).toEqual({ n: journal.entries.length });
+    expect(second).toEqual({ n: journal.entries.length, last: String(journal.entries.at(-1)?.when) });
+    const [tables] = await sql`SELECT to_regclass('public.users')::text AS users`;
+    expect(tables).toEqual({ users: 'users' });
+  });
+});
+
+describe('applyMigrations', () => {
+  it('does nothing when the folder has no migrations yet', async () => {
+    const pool = new pg.Pool({ connectionString: 'postgresql://nobody@127.0.0.1:1/never' });
+    try {
+      // Never connects: the missing journal is detected first.
+      expect(await applyMigrations(pool, join(tmpdir(), createTableName('no-migrations')))).toBe(0);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('applies a migration all or nothing', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'gw-migrations-'));
+    const table = createTableName('gw_half_migrated');
+    try {
+      await mkdir(join(folder, 'meta'));
+      // Far in the future, so drizzle does not skip it as older than the migrations already applied.
+      const journal = {
+        version: '7',
+        dialect: 'postgresql',
+        entries: [{ idx: 0, version: '7', when: 8e12, tag: '0000_fails', breakpoints: true }],
+      };
+      await writeFile(join(folder, 'meta', '_journal.json'), JSON.stringify(journal));
+      await writeFile(
+        join(folder, '0000_fails.sql'),
+        `CREATE TABLE "${table}" (id int);\n--> statement-breakpoint\nSELECT 1 / 0;`,
+      );
+      // A backend of its own (the gateway's in-memory PGlite is out of reach), on the same database.
+      const backend = await openBackend({ databaseUrl: process.env.DATABASE_URL || undefined });
+      try {
+        await expect(applyMigrations(backend.pool, folder)).rejects.toMatchObject({
+          cause: { code: '22012' },
+        });
+        const { rows } = await backend.pool.query('SELECT to_regclass($1)::text AS name', [table]);
+        expect(rows).toEqual([{ name: null }]);
+        // Nothing recorded either, so a fixed migration would still run.
+        const recorded = await backend.pool.query(
+          'SELECT 1 FROM drizzle.__drizzle_migrations WHERE created_at = $1',
+          ['8000000000000'],
+        );
+        expect(recorded.rowCount).toBe(0);
+      } finally {
+        await backend.close();
+      }
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('npm run db:migrate (tools/db-migrate.ts)', () => {
+  it('explains in one sentence that DATABASE_URL is required', async () => {
+    const { DATABASE_URL: _ignored, ...env } = process.env;
+    const failure = await runFile(process.execPath, [DB_MIGRATE_SCRIPT], { env }).catch(
+      (error: unknown) => error,
+    );
+    expect(failure).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^db:migrate: set DATABASE_URL .*\.\n$/),
+    });
+  });
+
+  it.runIf(Boolean(process.env.DATABASE_URL))('migrates DATABASE_URL and exits 0, twice', async () => {
+    for (let run = 0; run < 2; run += 1) {
+      const { stdout } = await runFile(process.execPath, [DB_MIGRATE_SCRIPT], { env: process.env });
+      expect(stdout).toMatch(/^db:migrate: \d+ migration\(s\) applied to /);
+    }
+    const [row] = await sql`SELECT to_regclass('public.users')::text AS users`;
+    expect(row).toEqual({ users: 'users' });
+  });
+});
