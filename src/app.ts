@@ -4,6 +4,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { App, AppEnv } from './app-env';
 import { registerAuthRoutes } from './features/auth/auth.index';
 import { registerHealthRoutes } from './features/health/health.index';
+import { registerKeysRoutes } from './features/keys/keys.index';
 import { registerTasksRoutes } from './features/tasks/tasks.index';
 import { registerTFARoutes } from './features/tfa/tfa.index';
 import { registerUsersRoutes } from './features/users/users.index';
@@ -26,6 +27,7 @@ export function createApp(): App {
   registerDocs(app);
   app.use(`${API_PREFIX}/*`, provideDeps);
   registerHealthRoutes(app);
+  registerKeysRoutes(app);
   const api = createRouter();
   registerAuthRoutes(api);
   registerTFARoutes(api);

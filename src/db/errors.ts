@@ -21,8 +21,12 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
 }
 
 // The database could not be reached or answered with a server error: a retryable fault, not a bug.
+// drizzle wraps single-query failures in DrizzleQueryError, but db.batch() rejects with the driver's bare
+// NeonDbError, so both are database errors.
+const DATABASE_ERROR_NAMES = new Set(['DrizzleQueryError', 'NeonDbError']);
+
 export function isDatabaseUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error) || error.name !== 'DrizzleQueryError') return false;
+  if (!(error instanceof Error) || !DATABASE_ERROR_NAMES.has(error.name)) return false;
   const code = postgresErrorCode(error);
   // No SQLSTATE: fetch failed or the HTTP layer answered non-400. Class 08 (connection), 53 (resources),
   // 57P (operator intervention: shutdown, crash) are transient on the Postgres side.

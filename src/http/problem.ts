@@ -134,10 +134,21 @@ export const problems = {
         headers: { 'www-authenticate': bearerChallenge('invalid_token') },
       },
     ),
-  tooManyRequests: (retryAfterSeconds: number, detail = 'Too many attempts; try again later.') =>
+  tooManyRequests: (
+    retryAfterSeconds: number,
+    detail = 'Too many attempts; try again later.',
+    headers: Record<string, string> = {},
+  ) =>
     new ProblemError(429, 'too_many_requests', detail, {
-      headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+      headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))), ...headers },
     }),
+  accountLocked: (retryAfterSeconds: number) =>
+    new ProblemError(
+      429,
+      'account_locked',
+      'Too many failed attempts on this account; wait before trying again (see Retry-After).',
+      { headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) } },
+    ),
   databaseUnavailable: () =>
     new ProblemError(503, 'database_unavailable', 'The database is unavailable; try again shortly.', {
       headers: { 'retry-after': '5' },

@@ -5,8 +5,17 @@ import { expect } from 'vitest';
 
 export const BASE = 'http://edge-2fa.test';
 
+// Each request comes from its own random client IP unless a test pins one, so the per-IP limits only
+// bite in the tests written for them.
 export function call(path: string, init: RequestInit = {}): Promise<Response> {
-  return exports.default.fetch(new Request(`${BASE}${path}`, init));
+  const request = new Request(`${BASE}${path}`, init);
+  if (!request.headers.has('cf-connecting-ip')) request.headers.set('cf-connecting-ip', randomIP());
+  return exports.default.fetch(request);
+}
+
+export function randomIP(): string {
+  const [a, b, c] = crypto.getRandomValues(new Uint8Array(3));
+  return `10.${a}.${b}.${c}`;
 }
 
 export function bearer(token: string): Record<string, string> {
@@ -48,10 +57,14 @@ export async function signUp(
   return { response, email: body.email.trim().toLowerCase(), password: body.password };
 }
 
-export function logIn(username: string, password: string): Promise<Response> {
+export function logIn(
+  username: string,
+  password: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return call('/api/v1/auth/login', {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
     body: new URLSearchParams({ username, password }).toString(),
   });
 }

@@ -3,6 +3,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { backupTokens, tfaChallenges, tfaDevices, users } from '../schema';
+import { lockedForSecondsOf, recordFailureSet } from './lockout';
 import type { NewSession } from './sessions';
 import { toTextArray } from './sessions';
 import type { DeviceType } from './users';
@@ -99,6 +100,7 @@ export type ChallengeContext = {
   deviceType: DeviceType | null;
   secretEnvelope: string | null;
   lastAcceptedStep: number | null;
+  lockedForSeconds: number;
 };
 
 // Everything the second-factor check needs, in one read. `usable` folds expiry, consumption and the
@@ -121,6 +123,7 @@ export async function findChallengeContext(
       deviceType: tfaDevices.deviceType,
       secretEnvelope: tfaDevices.secretEnvelope,
       lastAcceptedStep: tfaDevices.lastAcceptedStep,
+      lockedForSeconds: sql<number>`${lockedForSecondsOf('users')}`.mapWith(Number),
     })
     .from(tfaChallenges)
     .innerJoin(users, eq(users.id, tfaChallenges.userId))
@@ -209,11 +212,16 @@ export async function recordChallengeFailure(
       where id = ${challengeId} and user_id = ${userId}
       returning user_id
     )
-    update users set failed_auth_count = failed_auth_count + 1
+    update users set ${recordFailureSet}
     where id in (select user_id from challenge)`);
 }
 
-export type BackupRedemption = 'redeemed' | 'no_match' | 'exhausted' | 'challenge_unusable';
+export type BackupRedemption =
+  | 'redeemed'
+  | 'no_match'
+  | 'exhausted'
+  | 'challenge_unusable'
+  | { outcome: 'locked'; lockedForSeconds: number };
 
 // Spends one backup token atomically: of N concurrent uses of one token exactly one UPDATE matches.
 // The lookup is by keyed hash (HMAC under a Worker secret), so the comparison reveals nothing usable.
@@ -225,10 +233,15 @@ export async function redeemBackupToken(
     challenge_ok: boolean;
     redeemed: boolean;
     remaining: string | number;
+    locked_for_seconds: string | number;
   }>(sql`
-    with challenge as (
+    with account_state as (
+      select ${lockedForSecondsOf('users')} as locked_for_seconds from users where id = ${input.userId}
+    ),
+    challenge as (
       select user_id from tfa_challenges
       where ${usableChallenge(input.challengeId, input.userId, input.maxAttempts)}
+        and (select locked_for_seconds from account_state) = 0
     ),
     spent as (
       update backup_tokens set used_at = now()
@@ -245,20 +258,25 @@ export async function redeemBackupToken(
       where id = ${input.challengeId} and exists (select 1 from challenge) and not exists (select 1 from spent)
       returning user_id
     ),
-    account as (
-      update users set
-        failed_auth_count = case when exists (select 1 from spent) then 0 else failed_auth_count + 1 end,
-        locked_until = case when exists (select 1 from spent) then null else locked_until end
-      where id in (select user_id from challenge)
-      returning id as user_id
+    reset_account as (
+      update users set failed_auth_count = 0, locked_until = null
+      where id in (select user_id from spent)
+      returning id
+    ),
+    failed_account as (
+      update users set ${recordFailureSet}
+      where id in (select user_id from failed)
+      returning id
     ),
     started as (${insertSessionFrom('consumed', input.session)} returning id)
     select exists (select 1 from challenge) as challenge_ok,
       exists (select 1 from started) as redeemed,
+      (select locked_for_seconds from account_state) as locked_for_seconds,
       (select count(*) from backup_tokens where user_id = ${input.userId} and used_at is null) as remaining,
-      (select count(*) from account) as touched,
-      (select count(*) from failed) as failures`);
+      (select count(*) from reset_account) + (select count(*) from failed_account) as touched`);
   const row = result.rows[0];
+  const lockedForSeconds = Number(row?.locked_for_seconds ?? 0);
+  if (lockedForSeconds > 0) return { outcome: 'locked', lockedForSeconds };
   if (!row?.challenge_ok) return 'challenge_unusable';
   if (row.redeemed) return 'redeemed';
   // `remaining` reads the snapshot before this statement: zero means every token was already spent.

@@ -2,6 +2,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { tfaDevices, users } from '../schema';
+import { lockedForSecondsOf, recordFailureSet } from './lockout';
 
 export type DeviceType = 'email' | 'code_generator';
 
@@ -69,8 +70,7 @@ export type LoginCandidate = {
   passwordHash: string;
   tfaEnabled: boolean;
   deviceType: DeviceType | null;
-  failedAuthCount: number;
-  lockedUntil: string | null;
+  lockedForSeconds: number;
 };
 
 export async function findLoginCandidate(db: Database, email: string): Promise<LoginCandidate | undefined> {
@@ -82,8 +82,7 @@ export async function findLoginCandidate(db: Database, email: string): Promise<L
       passwordHash: users.passwordHash,
       tfaEnabled: users.tfaEnabled,
       deviceType: tfaDevices.deviceType,
-      failedAuthCount: users.failedAuthCount,
-      lockedUntil: users.lockedUntil,
+      lockedForSeconds: sql<number>`${lockedForSecondsOf('users')}`.mapWith(Number),
     })
     .from(users)
     .leftJoin(tfaDevices, eq(tfaDevices.userId, users.id))
@@ -119,6 +118,11 @@ export async function listUsersForAdmin(
 }
 
 type UserViewJSON = UserViewRow;
+
+// A wrong password: one more consecutive failure, and the lock it earns.
+export async function recordLoginFailure(db: Database, userId: string): Promise<void> {
+  await db.execute(sql`update users set ${recordFailureSet} where id = ${userId}`);
+}
 
 export async function deleteUser(db: Database, userId: string): Promise<void> {
   await db.delete(users).where(eq(users.id, userId));

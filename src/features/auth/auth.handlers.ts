@@ -1,8 +1,16 @@
 import type { AppRouteHandler } from '../../app-env';
 import { toUserDTO } from '../users/user-dto';
-import type { loginRoute, refreshRoute, signupRoute, testTokenRoute } from './auth.routes';
+import type {
+  loginRoute,
+  logoutAllRoute,
+  logoutRoute,
+  refreshRoute,
+  signupRoute,
+  testTokenRoute,
+} from './auth.routes';
 import { getCurrentUser, logIn, refreshTokens, signUp } from './auth.service';
 import { respondWithQRCode } from './respond-qr';
+import { logOut, logOutEverywhere } from './sessions.service';
 
 export const signup: AppRouteHandler<typeof signupRoute> = async (c) => {
   const body = c.req.valid('json');
@@ -40,4 +48,14 @@ export const refresh: AppRouteHandler<typeof refreshRoute> = async (c) => {
   const { refresh_token } = c.req.valid('json');
   c.header('cache-control', 'no-store');
   return c.json(await refreshTokens(c.get('deps'), refresh_token), 200);
+};
+
+export const logout: AppRouteHandler<typeof logoutRoute> = async (c) => {
+  await logOut(c.get('deps'), c.get('principal'));
+  return c.body(null, 204);
+};
+
+export const logoutAll: AppRouteHandler<typeof logoutAllRoute> = async (c) => {
+  const revoked = await logOutEverywhere(c.get('deps'), c.get('principal'));
+  return c.json({ revoked_sessions: revoked }, 200);
 };

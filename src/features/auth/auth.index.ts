@@ -7,5 +7,7 @@ export function registerAuthRoutes(app: App): void {
     .openapi(routes.signupRoute, handlers.signup)
     .openapi(routes.loginRoute, handlers.login)
     .openapi(routes.testTokenRoute, handlers.testToken)
-    .openapi(routes.refreshRoute, handlers.refresh);
+    .openapi(routes.refreshRoute, handlers.refresh)
+    .openapi(routes.logoutRoute, handlers.logout)
+    .openapi(routes.logoutAllRoute, handlers.logoutAll);
 }

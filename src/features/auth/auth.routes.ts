@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireAccessToken } from '../../http/middleware/auth';
+import { clientIPAndLoginAccount, limitRequests } from '../../http/middleware/rate-limit';
 import { BEARER_SECURITY } from '../../http/openapi';
 import { AUTH_ERRORS, COMMON_ERRORS, problemResponse } from '../../http/openapi-responses';
 import {
@@ -26,6 +27,7 @@ export const signupRoute = createRoute({
   summary: 'Create a user',
   description:
     'Creates an account, optionally with two-factor authentication. With a `code_generator` device the answer is the QR code to scan (SVG) unless `?format=json`; backup tokens are emailed.',
+  middleware: [limitRequests('SIGNUP_IP_LIMITER')] as const,
   request: {
     query: FormatQuerySchema,
     body: { required: true, content: { 'application/json': { schema: SignupRequestSchema } } },
@@ -51,6 +53,10 @@ export const loginRoute = createRoute({
   summary: 'Log in with email and password (OAuth2 password grant)',
   description:
     'Returns access and refresh tokens (200). For accounts with two-factor authentication returns 202 with a short-lived pre-TFA token as `access_token` and `refresh_token: null`; email devices are sent a code.',
+  middleware: [
+    limitRequests('AUTH_IP_LIMITER'),
+    limitRequests('LOGIN_ACCOUNT_IP_LIMITER', clientIPAndLoginAccount),
+  ] as const,
   request: {
     body: { required: true, content: { 'application/x-www-form-urlencoded': { schema: LoginFormSchema } } },
   },
@@ -91,6 +97,36 @@ export const refreshRoute = createRoute({
   responses: {
     200: { description: 'New tokens', content: { 'application/json': { schema: TokenResponseSchema } } },
     401: problemResponse('Invalid, expired, reused or revoked refresh token'),
+    ...COMMON_ERRORS,
+  },
+});
+
+export const logoutRoute = createRoute({
+  method: 'post',
+  path: '/auth/logout',
+  tags: ['auth'],
+  summary: 'End the current session',
+  description: "Revokes the access token's session: its refresh token stops working at once.",
+  security: BEARER_SECURITY,
+  middleware: [requireAccessToken] as const,
+  responses: { 204: { description: 'Logged out' }, ...AUTH_ERRORS, ...COMMON_ERRORS },
+});
+
+export const logoutAllRoute = createRoute({
+  method: 'post',
+  path: '/auth/logout_all',
+  tags: ['auth'],
+  summary: 'End every session of the user',
+  description:
+    "Revokes all of the user's sessions (every device): their refresh tokens stop working at once.",
+  security: BEARER_SECURITY,
+  middleware: [requireAccessToken] as const,
+  responses: {
+    200: {
+      description: 'Sessions revoked',
+      content: { 'application/json': { schema: z.object({ revoked_sessions: z.number().int() }) } },
+    },
+    ...AUTH_ERRORS,
     ...COMMON_ERRORS,
   },
 });

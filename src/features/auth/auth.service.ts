@@ -13,6 +13,7 @@ import {
   findLoginCandidate,
   findUserView,
   insertUser,
+  recordLoginFailure,
   type UserView,
 } from '../../db/queries/users';
 import { enqueueEmail } from '../../email/email.producer';
@@ -91,8 +92,18 @@ export async function logIn(
     deps.log({ event: 'login_failed', reason: 'unknown_account' });
     throw problems.invalidCredentials();
   }
+  if (candidate.lockedForSeconds > 0) {
+    // Refused before the password is even checked, so the answer cannot reveal whether it was right.
+    deps.log({
+      event: 'login_locked',
+      user_id: candidate.id,
+      retry_after_seconds: candidate.lockedForSeconds,
+    });
+    throw problems.accountLocked(candidate.lockedForSeconds);
+  }
   const verdict = await verifyPassword(credentials.password, candidate.passwordHash);
   if (!verdict.valid) {
+    await recordLoginFailure(deps.db, candidate.id);
     deps.log({ event: 'login_failed', user_id: candidate.id, reason: 'wrong_password' });
     throw problems.invalidCredentials();
   }

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { limitRequests } from '../../http/middleware/rate-limit';
 import { COMMON_ERRORS } from '../../http/openapi-responses';
 
 export const TaskStatusSchema = z
@@ -22,6 +23,7 @@ export const testEmailRoute = createRoute({
   path: '/tasks/test-celery',
   tags: ['tasks'],
   summary: 'Enqueue a test email (path kept from the Celery-based original)',
+  middleware: [limitRequests('EMAIL_IP_LIMITER')] as const,
   responses: {
     200: {
       description: 'The task id',

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireAccessToken, requirePreTFAToken } from '../../http/middleware/auth';
+import { limitRequests } from '../../http/middleware/rate-limit';
 import { BEARER_SECURITY } from '../../http/openapi';
 import { AUTH_ERRORS, COMMON_ERRORS, problemResponse } from '../../http/openapi-responses';
 import { FormatQuerySchema } from '../auth/auth.routes';
@@ -17,7 +18,7 @@ export const loginTFARoute = createRoute({
   summary: 'Finish a login with the authenticator or emailed code',
   description: 'Send the pre-TFA token from /auth/login as the bearer token. Each code is accepted once.',
   security: BEARER_SECURITY,
-  middleware: [requirePreTFAToken] as const,
+  middleware: [limitRequests('AUTH_IP_LIMITER'), requirePreTFAToken] as const,
   request: {
     query: z.object({
       tfa_token: z.string().min(1).max(64).openapi({ description: 'The 6-digit code', example: '123456' }),
@@ -37,7 +38,7 @@ export const recoverTFARoute = createRoute({
   tags: ['tfa'],
   summary: 'Finish a login with a single-use backup token',
   security: BEARER_SECURITY,
-  middleware: [requirePreTFAToken] as const,
+  middleware: [limitRequests('AUTH_IP_LIMITER'), requirePreTFAToken] as const,
   request: {
     query: z.object({
       tfa_backup_token: z

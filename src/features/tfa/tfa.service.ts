@@ -30,6 +30,7 @@ const SIX_DIGITS = /^\d{6}$/;
 
 async function loadUsableChallenge(deps: Deps, challenge: PendingChallenge) {
   const context = await findChallengeContext(deps.db, challenge, MAX_ATTEMPTS_PER_CHALLENGE);
+  if (context && context.lockedForSeconds > 0) throw problems.accountLocked(context.lockedForSeconds);
   if (!context?.usable || !context.deviceType || !context.deviceId) throw problems.challengeExpired();
   return context;
 }
@@ -122,6 +123,7 @@ export async function completeLoginWithBackupToken(
     maxAttempts: MAX_ATTEMPTS_PER_CHALLENGE,
     session,
   });
+  if (typeof outcome === 'object') throw problems.accountLocked(outcome.lockedForSeconds);
   if (outcome === 'challenge_unusable') throw problems.challengeExpired();
   if (outcome === 'no_match' || outcome === 'exhausted') {
     deps.log({ event: 'tfa_failed', user_id: challenge.userId, reason: `backup_token_${outcome}` });

@@ -1,0 +1,61 @@
+// Per-IP (and per-IP + account) request limits on the abuse-prone routes, answered with 429, Retry-After
+// and the IETF RateLimit / RateLimit-Policy headers (draft-ietf-httpapi-ratelimit-headers). The counters
+// are the Workers Rate Limiting binding: per location, in memory, no database round trip.
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv } from '../../app-env';
+import { normalizeEmail } from '../../config';
+import { problems } from '../problem';
+
+type LimiterBinding =
+  | 'AUTH_IP_LIMITER'
+  | 'LOGIN_ACCOUNT_IP_LIMITER'
+  | 'SIGNUP_IP_LIMITER'
+  | 'EMAIL_IP_LIMITER';
+
+// Mirrors the `simple` settings of each binding in wrangler.toml (the binding does not expose them).
+export const LIMIT_POLICIES: Record<LimiterBinding, { name: string; limit: number; periodSeconds: number }> =
+  {
+    AUTH_IP_LIMITER: { name: 'auth-ip', limit: 30, periodSeconds: 60 },
+    LOGIN_ACCOUNT_IP_LIMITER: { name: 'login-account-ip', limit: 10, periodSeconds: 60 },
+    SIGNUP_IP_LIMITER: { name: 'signup-ip', limit: 10, periodSeconds: 60 },
+    EMAIL_IP_LIMITER: { name: 'email-ip', limit: 5, periodSeconds: 60 },
+  };
+
+// Cloudflare sets CF-Connecting-IP on every request it proxies; a client cannot forge it there.
+export function clientIP(c: Context<AppEnv>): string {
+  return c.req.header('cf-connecting-ip') ?? 'unknown';
+}
+
+type KeyOf = (c: Context<AppEnv>) => Promise<string | undefined> | string | undefined;
+
+export function limitRequests(binding: LimiterBinding, keyOf: KeyOf = clientIP) {
+  const policy = LIMIT_POLICIES[binding];
+  const policyHeader = `"${policy.name}";q=${policy.limit};w=${policy.periodSeconds}`;
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const key = await keyOf(c);
+    if (key !== undefined) {
+      const { success } = await c.env[binding].limit({ key: `${policy.name}:${key}` });
+      if (!success) {
+        c.get('deps')?.log({ event: 'rate_limited', policy: policy.name, route: c.req.routePath });
+        throw problems.tooManyRequests(
+          policy.periodSeconds,
+          'Too many requests from this client; try again later.',
+          {
+            'ratelimit-policy': policyHeader,
+            ratelimit: `"${policy.name}";r=0;t=${policy.periodSeconds}`,
+          },
+        );
+      }
+    }
+    await next();
+    c.header('ratelimit-policy', policyHeader, { append: true });
+  });
+}
+
+// The login form's username, so one client cannot grind one account faster than the per-IP limit allows.
+export async function clientIPAndLoginAccount(c: Context<AppEnv>): Promise<string | undefined> {
+  const form = await c.req.parseBody().catch(() => undefined);
+  const username = typeof form?.username === 'string' ? normalizeEmail(form.username) : undefined;
+  return username ? `${clientIP(c)}|${username}` : undefined;
+}
