@@ -3,7 +3,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from '../app-env';
-import { isDatabaseUnavailable } from '../db/errors';
+import { isDatabaseError, isDatabaseUnavailable, postgresErrorCode } from '../db/errors';
 import { logEvent } from './log';
 import { ProblemError, problems } from './problem';
 
@@ -29,7 +29,11 @@ export function handleError(error: unknown, c: Context<AppEnv>): Response {
       event: 'error',
       request_id: c.get('requestId'),
       code: problem.code,
-      error_name: error instanceof Error ? error.name : typeof error,
+      error_name: isDatabaseError(error)
+        ? 'DatabaseError'
+        : error instanceof Error
+          ? error.name
+          : typeof error,
       error_message:
         error instanceof Error && !isDatabaseUnavailable(error) ? error.message.slice(0, 200) : undefined,
     });
