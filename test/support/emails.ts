@@ -5,6 +5,8 @@ import { vi } from 'vitest';
 export type CapturedEmail = { to: string; subject: string; body: string; raw: string };
 
 const captured: CapturedEmail[] = [];
+// Every line the Worker logs (emails excluded), for the test that scans logs for secrets.
+export const capturedLogLines: string[] = [];
 
 export function parsePrintedEmail(raw: string): CapturedEmail | undefined {
   if (!raw.startsWith('----- email -----')) return undefined;
@@ -19,12 +21,15 @@ export function parsePrintedEmail(raw: string): CapturedEmail | undefined {
 }
 
 export function startCapturingEmails(): void {
-  const original = console.log.bind(console);
-  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-    const email = typeof args[0] === 'string' ? parsePrintedEmail(args[0]) : undefined;
-    if (email) captured.push(email);
-    original(...args);
-  });
+  for (const level of ['log', 'info', 'warn', 'error'] as const) {
+    const original = console[level].bind(console);
+    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+      const email = typeof args[0] === 'string' ? parsePrintedEmail(args[0]) : undefined;
+      if (email) captured.push(email);
+      else capturedLogLines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
+      original(...args);
+    });
+  }
 }
 
 export async function waitForEmail(

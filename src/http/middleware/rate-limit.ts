@@ -54,8 +54,12 @@ export function limitRequests(binding: LimiterBinding, keyOf: KeyOf = clientIP) 
 }
 
 // The login form's username, so one client cannot grind one account faster than the per-IP limit allows.
+// Reads a clone: a malformed body must still reach the validator (and its 400), not fail here.
 export async function clientIPAndLoginAccount(c: Context<AppEnv>): Promise<string | undefined> {
-  const form = await c.req.parseBody().catch(() => undefined);
-  const username = typeof form?.username === 'string' ? normalizeEmail(form.username) : undefined;
-  return username ? `${clientIP(c)}|${username}` : undefined;
+  const form = await c.req.raw
+    .clone()
+    .formData()
+    .catch(() => undefined);
+  const username = form?.get('username');
+  return typeof username === 'string' && username ? `${clientIP(c)}|${normalizeEmail(username)}` : undefined;
 }
