@@ -10,6 +10,7 @@ import {
   type Tokens,
 } from '../support/api';
 import { waitForEmail } from '../support/emails';
+import { decodeQRCodeSVG } from '../support/qr-decode';
 import {
   codeAt,
   decodeClaims,
@@ -32,7 +33,12 @@ describe('signup with two-factor authentication', () => {
     });
     expect(response.status).toBe(201);
     expect(response.headers.get('content-type')).toContain('image/svg+xml');
-    expect(await response.text()).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*<\/svg>$/);
+    const svg = await response.text();
+    expect(svg).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*<\/svg>$/);
+    const uri = new URL(decodeQRCodeSVG(svg) ?? 'about:blank');
+    expect(uri.protocol).toBe('otpauth:');
+    expect(uri.searchParams.get('period')).toBe('30');
+    expect(uri.searchParams.get('secret')).toMatch(/^[A-Z2-7]{32}$/);
   });
 
   it('code_generator: ?format=json gives an otpauth URI with period=30 and a 160-bit secret, and 5 backup tokens by email', async () => {
