@@ -29,6 +29,8 @@ function workerProject(name: string, include: string[]): TestProjectInlineConfig
       include,
       globalSetup: ['test/support/global-setup.ts'],
       setupFiles: ['test/support/setup-emails.ts'],
+      // The Worker logs every request; show those lines only for the tests that fail.
+      silent: 'passed-only',
       testTimeout: 60_000,
       hookTimeout: 60_000,
     },

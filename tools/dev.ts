@@ -3,6 +3,7 @@
 // everything on Ctrl-C.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copySwaggerAssets } from './copy-swagger-assets.ts';
 import { startGateway } from './gateway/server.ts';
 import { generateWorkerSecrets, type WorkerSecrets } from './secrets.ts';
 
@@ -22,6 +23,7 @@ function ensureDevVars(): void {
 
 async function main(): Promise<void> {
   ensureDevVars();
+  copySwaggerAssets();
   const databaseUrl = process.env.DATABASE_URL || undefined;
   const gateway = await startGateway({
     databaseUrl,

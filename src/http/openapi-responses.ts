@@ -11,15 +11,7 @@ export const ProblemSchema = z
     code: z.string(),
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   })
-  .openapi('Problem', {
-    example: {
-      type: 'urn:edge-2fa:problem:totp_mismatch',
-      title: 'Forbidden',
-      status: 403,
-      detail: 'TOTP token mismatch',
-      code: 'totp_mismatch',
-    },
-  });
+  .openapi('Problem', { description: 'RFC 9457 problem details; `code` is stable, `detail` is for people' });
 
 export function problemResponse(description: string) {
   return { description, content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } } };
