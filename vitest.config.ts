@@ -29,8 +29,6 @@ function workerProject(name: string, include: string[]): TestProjectInlineConfig
       include,
       globalSetup: ['test/support/global-setup.ts'],
       setupFiles: ['test/support/setup-emails.ts'],
-      // The Worker logs every request; show those lines only for the tests that fail.
-      silent: 'passed-only',
       testTimeout: 60_000,
       hookTimeout: 60_000,
     },
@@ -39,6 +37,8 @@ function workerProject(name: string, include: string[]): TestProjectInlineConfig
 
 export default defineConfig({
   test: {
+    // The Worker logs every request; show those lines only for the tests that fail.
+    silent: 'passed-only',
     projects: [
       // The gateway's protocol conformance runs in Node (it is a Node program).
       {
