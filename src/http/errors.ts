@@ -24,18 +24,17 @@ export function toProblem(error: unknown): ProblemError {
 export function handleError(error: unknown, c: Context<AppEnv>): Response {
   const problem = toProblem(error);
   if (problem.status >= 500) {
-    // Name and message only: driver errors can quote SQL parameters, so no cause chain is logged.
+    // Database errors quote the SQL and its parameters (password hashes, token hashes): log only their
+    // SQLSTATE; other errors are ours, and their message names the bug.
+    const databaseError = isDatabaseError(error);
     logEvent({
       event: 'error',
       request_id: c.get('requestId'),
       code: problem.code,
-      error_name: isDatabaseError(error)
-        ? 'DatabaseError'
-        : error instanceof Error
-          ? error.name
-          : typeof error,
-      error_message:
-        error instanceof Error && !isDatabaseUnavailable(error) ? error.message.slice(0, 200) : undefined,
+      error_name: databaseError ? 'DatabaseError' : error instanceof Error ? error.name : typeof error,
+      ...(databaseError
+        ? { sqlstate: postgresErrorCode(error) ?? null }
+        : { error_message: error instanceof Error ? error.message.slice(0, 200) : undefined }),
     });
   }
   return problem.toResponse();
