@@ -2,6 +2,7 @@
 // catch-alls that keep every error an RFC 9457 problem.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { App, AppEnv } from './app-env';
+import { registerAccountRoutes } from './features/account/account.index';
 import { registerAuthRoutes } from './features/auth/auth.index';
 import { registerHealthRoutes } from './features/health/health.index';
 import { registerKeysRoutes } from './features/keys/keys.index';
@@ -31,6 +32,7 @@ export function createApp(): App {
   const api = createRouter();
   registerAuthRoutes(api);
   registerTFARoutes(api);
+  registerAccountRoutes(api);
   registerUsersRoutes(api);
   registerTasksRoutes(api);
   app.route(API_PREFIX, api);

@@ -117,3 +117,24 @@ export const tfaChallenges = pgTable(
   },
   (t) => [index('tfa_challenges_user_id_idx').on(t.userId)],
 );
+
+// A password-reset request: the emailed token is stored only as its keyed hash (HMAC, purpose
+// 'password-reset'); consuming it is one conditional UPDATE, so a token works once (ASVS 6.4.1).
+export const passwordResets = pgTable(
+  'password_resets',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'string' }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true, mode: 'string' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('password_resets_token_hash_key').on(t.tokenHash),
+    // The per-account resend quota counts an account's recent requests.
+    index('password_resets_user_id_created_at_idx').on(t.userId, t.createdAt),
+  ],
+);

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 
 const base = { v: z.literal(1), task_id: z.uuid(), to: z.email() };
+const notice = { ...base, full_name: z.string(), occurred_at: z.iso.datetime() };
 
 export const EmailMessageSchema = z.discriminatedUnion('kind', [
   z.object({ ...base, kind: z.literal('test') }),
@@ -19,6 +20,27 @@ export const EmailMessageSchema = z.discriminatedUnion('kind', [
     code: z.string().regex(/^\d{6,8}$/),
     expires_in_minutes: z.number().int().positive(),
   }),
+  z.object({
+    ...base,
+    kind: z.literal('password_reset_requested'),
+    full_name: z.string(),
+    token: z.string().regex(/^[A-Za-z0-9_-]{22,128}$/),
+    expires_in_minutes: z.number().int().positive(),
+  }),
+  z.object({
+    ...base,
+    kind: z.literal('backup_tokens_regenerated'),
+    full_name: z.string(),
+    tokens: z.array(z.string()).min(1),
+  }),
+  // Security notifications (ASVS 6.3.7 / 7.x): tell the owner what changed, never carry a secret.
+  z.object({ ...notice, kind: z.literal('password_changed'), revoked_sessions: z.number().int().min(0) }),
+  z.object({ ...notice, kind: z.literal('password_reset'), revoked_sessions: z.number().int().min(0) }),
+  z.object({ ...notice, kind: z.literal('tfa_enabled'), device_type: z.enum(['email', 'code_generator']) }),
+  z.object({ ...notice, kind: z.literal('tfa_disabled') }),
+  z.object({ ...notice, kind: z.literal('backup_token_used'), remaining: z.number().int().min(0) }),
+  z.object({ ...notice, kind: z.literal('totp_replay_refused') }),
+  z.object({ ...notice, kind: z.literal('sessions_revoked_after_reuse') }),
 ]);
 
 export type EmailMessage = z.infer<typeof EmailMessageSchema>;

@@ -125,6 +125,18 @@ export const problems = {
       'backup_tokens_exhausted',
       `User ${email} has elapsed his backup tokens, please contact the system administrator`,
     ),
+  invalidResetToken: () =>
+    new ProblemError(
+      400,
+      'invalid_reset_token',
+      'The password reset token is invalid, expired or already used; ask for a new one.',
+    ),
+  incorrectCurrentPassword: () =>
+    new ProblemError(400, 'invalid_credentials', 'The current password is incorrect.'),
+  reauthenticationFailed: () =>
+    new ProblemError(403, 'reauthentication_failed', 'Incorrect password or two-factor code.'),
+  tfaNotEnabled: () =>
+    new ProblemError(400, 'tfa_not_enabled', 'Two factor authentication is not active for this account.'),
   challengeExpired: () =>
     new ProblemError(
       401,

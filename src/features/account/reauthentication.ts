@@ -1,0 +1,95 @@
+// Re-authentication before a change to the second factor itself (ASVS 5.0 6.3.x): the password AND a second
+// factor, checked in lucia's order: limit → validate → (the caller) consume atomically with the change.
+//
+// `code` is a current authenticator code for code_generator devices, or an unused backup token for any
+// device. Email devices have no standing code (their codes exist only inside a login challenge), so for
+// them a backup token is the second factor here.
+import type { Deps } from '../../app-env';
+import { decryptEnvelope } from '../../crypto/aead';
+import { verifyPassword } from '../../crypto/password';
+import { normalizeBackupToken } from '../../crypto/random';
+import { verifyTOTP } from '../../crypto/totp';
+import {
+  findReauthenticationContext,
+  type ReauthenticationContext,
+  type SecondFactorProof,
+} from '../../db/queries/account';
+import { recordLoginFailure } from '../../db/queries/users';
+import { problems } from '../../http/problem';
+import { hashBackupToken } from '../tfa/enrollment';
+
+const SIX_DIGITS = /^\d{6}$/;
+
+export type Reauthentication = { context: ReauthenticationContext; proof: SecondFactorProof };
+
+export type ReauthenticationInput = { password: string; code: string };
+
+/**
+ * Checks the password and shapes the second-factor proof. What can only be decided atomically (the TOTP
+ * step still later than the last accepted one, the backup token still unused) is left to the statement
+ * that makes the change; `refuseReauthentication` is for the caller when that statement refuses.
+ */
+export async function reauthenticate(
+  deps: Deps,
+  userId: string,
+  input: ReauthenticationInput,
+): Promise<Reauthentication> {
+  const context = await findReauthenticationContext(deps.db, userId);
+  if (!context) throw problems.invalidToken();
+  if (context.lockedForSeconds > 0) throw problems.accountLocked(context.lockedForSeconds);
+  if (!context.tfaEnabled || !context.deviceType || !context.deviceId) throw problems.tfaNotEnabled();
+
+  // Both checks run whatever the other's outcome, so neither the answer nor the time says which one failed.
+  const [verdict, proof] = await Promise.all([
+    verifyPassword(input.password, context.passwordHash),
+    proveSecondFactor(deps, context, input.code.trim()),
+  ]);
+  if (!verdict.valid || !proof) {
+    await recordLoginFailure(deps.db, context.userId);
+    deps.log({
+      event: 'reauthentication_failed',
+      user_id: context.userId,
+      reason: verdict.valid ? 'wrong_code' : 'wrong_password',
+    });
+    throw problems.reauthenticationFailed();
+  }
+  return { context, proof };
+}
+
+/** The change statement refused the proof (and recorded the failure): a replay, a spent token, a lost race. */
+export function refuseReauthentication(deps: Deps, userId: string, proof: SecondFactorProof): never {
+  deps.log({ event: 'reauthentication_failed', user_id: userId, reason: `${proof.kind}_not_accepted` });
+  throw problems.reauthenticationFailed();
+}
+
+async function proveSecondFactor(
+  deps: Deps,
+  context: ReauthenticationContext,
+  code: string,
+): Promise<SecondFactorProof | null> {
+  if (SIX_DIGITS.test(code)) {
+    if (context.deviceType !== 'code_generator' || !context.secretEnvelope || !context.deviceId) return null;
+    const secretBase32 = await decryptEnvelope(
+      deps.secrets.encryptionKeys,
+      context.secretEnvelope,
+      context.deviceId,
+    );
+    const step = verifyTOTP({
+      secretBase32,
+      code,
+      timestampMs: deps.nowMs(),
+      driftSteps: deps.config.totpDriftSteps,
+    });
+    if (step === null) return null;
+    // RFC 6238 §5.2: a step at or before the last accepted one is a replay, even inside the drift window.
+    // The statement re-checks this atomically; refusing here just saves the write.
+    if (context.lastAcceptedStep !== null && step <= context.lastAcceptedStep) {
+      deps.log({ event: 'tfa_replay', user_id: context.userId, via: 'reauthentication' });
+      return null;
+    }
+    return { kind: 'totp', deviceId: context.deviceId, step };
+  }
+  const normalized = normalizeBackupToken(code);
+  if (!normalized) return null;
+  return { kind: 'backup_token', tokenHash: await hashBackupToken(deps.secrets.tokenHashKey, normalized) };
+}

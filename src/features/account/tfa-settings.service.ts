@@ -1,0 +1,73 @@
+// Two-factor settings of a logged-in user: disable, regenerate backup tokens, status.
+import type { Deps } from '../../app-env';
+import { generateBackupToken } from '../../crypto/random';
+import {
+  disableTFA,
+  findTFAStatus,
+  restoreBackupTokens,
+  swapBackupTokens,
+  type TFAStatus,
+} from '../../db/queries/account';
+import { enqueueEmail } from '../../email/email.producer';
+import { problems } from '../../http/problem';
+import { hashBackupToken } from '../tfa/enrollment';
+import { notifySecurityEvent } from './notifications';
+import { type ReauthenticationInput, reauthenticate, refuseReauthentication } from './reauthentication';
+
+export async function disableTwoFactor(
+  deps: Deps,
+  userId: string,
+  input: ReauthenticationInput,
+): Promise<void> {
+  const { proof } = await reauthenticate(deps, userId, input);
+  const account = await disableTFA(deps.db, { userId, proof });
+  if (!account) return refuseReauthentication(deps, userId, proof);
+  deps.log({ event: 'tfa_disabled', user_id: userId, proof: proof.kind });
+  await notifySecurityEvent(deps, account, { kind: 'tfa_disabled' });
+}
+
+/**
+ * Replaces every backup token with new ones and emails them. The swap happens first (it also consumes the
+ * proof atomically); if the email then cannot be queued, the new tokens, which nobody has seen, are removed
+ * and the old ones restored as they were, and the caller gets a 503: no tokens nobody saw, no lost email.
+ */
+export async function regenerateBackupTokens(
+  deps: Deps,
+  userId: string,
+  input: ReauthenticationInput,
+): Promise<{ backupTokensRemaining: number }> {
+  const { proof } = await reauthenticate(deps, userId, input);
+  const tokens = Array.from({ length: deps.config.backupTokenCount }, generateBackupToken);
+  const newTokenHashes = await Promise.all(
+    tokens.map((token) => hashBackupToken(deps.secrets.tokenHashKey, token)),
+  );
+  const swap = await swapBackupTokens(deps.db, { userId, proof, newTokenHashes });
+  if (!swap) return refuseReauthentication(deps, userId, proof);
+  try {
+    await enqueueEmail(deps, {
+      kind: 'backup_tokens_regenerated',
+      to: swap.email,
+      full_name: swap.fullName,
+      tokens,
+    });
+  } catch (error) {
+    try {
+      await restoreBackupTokens(deps.db, userId, swap);
+    } catch (restoreError) {
+      // Queue and database down at once: the user still has the device itself and can regenerate again
+      // once they are back; the operator is told which account to look at.
+      deps.log({ event: 'backup_tokens_restore_failed', user_id: userId });
+      throw restoreError;
+    }
+    deps.log({ event: 'backup_tokens_regeneration_undone', user_id: userId });
+    throw error;
+  }
+  deps.log({ event: 'backup_tokens_regenerated', user_id: userId, proof: proof.kind });
+  return { backupTokensRemaining: tokens.length };
+}
+
+export async function getTwoFactorStatus(deps: Deps, userId: string): Promise<TFAStatus> {
+  const status = await findTFAStatus(deps.db, userId);
+  if (!status) throw problems.invalidToken();
+  return status;
+}
