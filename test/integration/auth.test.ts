@@ -41,6 +41,12 @@ describe('POST /api/v1/auth/signup', () => {
     expect(fields).toEqual(expect.arrayContaining(['email', 'password', 'full_name']));
   });
 
+  it('refuses a commonly used password with 422 (ASVS 6.2.4), whatever its case', async () => {
+    const { response } = await signUp({ password: 'Sunshine' });
+    const problem = await expectProblem(response, 422, 'validation_failed');
+    expect(problem.errors).toEqual([expect.objectContaining({ field: 'password' })]);
+  });
+
   it('answers 422, not 500, when tfa_enabled is true without a device', async () => {
     const { response } = await signUp({ tfa_enabled: true });
     await expectProblem(response, 422, 'device_required');

@@ -44,7 +44,7 @@ export function toTextArray(values: string[]) {
 
 export type RotationOutcome =
   | { kind: 'rotated'; userId: string; amr: string[]; authTimeSeconds: number }
-  | { kind: 'reused'; userId: string }
+  | { kind: 'reused'; userId: string; email: string; fullName: string }
   | { kind: 'invalid' };
 
 // RFC 9700 §4.14.2 / ASVS 10.4.5: presenting a token that is no longer current revokes the whole family.
@@ -58,6 +58,8 @@ export async function rotateRefreshToken(
     user_id: string;
     amr: string[] | string;
     auth_time: string | number;
+    email: string;
+    full_name: string;
   }>(sql`
     with rotated as (
       update ${sessions} set current_token_id = ${rotation.nextTokenId}, last_used_at = now()
@@ -71,12 +73,14 @@ export async function rotateRefreshToken(
         and revoked_at is null
       returning user_id
     )
-    select 'rotated' as outcome, user_id, amr, auth_time from rotated
+    select 'rotated' as outcome, user_id, amr, auth_time, null as email, null as full_name from rotated
     union all
-    select 'reused', user_id, null, null from revoked`);
+    select 'reused', revoked.user_id, null, null, users.email, users.full_name
+    from revoked join users on users.id = revoked.user_id`);
   const row = result.rows[0];
   if (!row) return { kind: 'invalid' };
-  if (row.outcome === 'reused') return { kind: 'reused', userId: row.user_id };
+  if (row.outcome === 'reused')
+    return { kind: 'reused', userId: row.user_id, email: row.email, fullName: row.full_name };
   return {
     kind: 'rotated',
     userId: row.user_id,

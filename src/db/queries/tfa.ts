@@ -217,10 +217,9 @@ export async function recordChallengeFailure(
 }
 
 export type BackupRedemption =
-  | 'redeemed'
-  | 'no_match'
-  | 'exhausted'
-  | 'challenge_unusable'
+  | { outcome: 'redeemed'; remaining: number; email: string; fullName: string }
+  | { outcome: 'no_match' | 'exhausted'; email: string }
+  | { outcome: 'challenge_unusable' }
   | { outcome: 'locked'; lockedForSeconds: number };
 
 // Spends one backup token atomically: of N concurrent uses of one token exactly one UPDATE matches.
@@ -234,6 +233,8 @@ export async function redeemBackupToken(
     redeemed: boolean;
     remaining: string | number;
     locked_for_seconds: string | number;
+    email: string;
+    full_name: string;
   }>(sql`
     with account_state as (
       select ${lockedForSecondsOf('users')} as locked_for_seconds from users where id = ${input.userId}
@@ -273,12 +274,16 @@ export async function redeemBackupToken(
       exists (select 1 from started) as redeemed,
       (select locked_for_seconds from account_state) as locked_for_seconds,
       (select count(*) from backup_tokens where user_id = ${input.userId} and used_at is null) as remaining,
-      (select count(*) from reset_account) + (select count(*) from failed_account) as touched`);
+      (select count(*) from reset_account) + (select count(*) from failed_account) as touched,
+      (select email from users where id = ${input.userId}) as email,
+      (select full_name from users where id = ${input.userId}) as full_name`);
   const row = result.rows[0];
   const lockedForSeconds = Number(row?.locked_for_seconds ?? 0);
   if (lockedForSeconds > 0) return { outcome: 'locked', lockedForSeconds };
-  if (!row?.challenge_ok) return 'challenge_unusable';
-  if (row.redeemed) return 'redeemed';
-  // `remaining` reads the snapshot before this statement: zero means every token was already spent.
-  return Number(row.remaining) === 0 ? 'exhausted' : 'no_match';
+  if (!row?.challenge_ok) return { outcome: 'challenge_unusable' };
+  // `remaining` reads the snapshot before this statement: the spent token is still counted in it.
+  const remainingBefore = Number(row.remaining);
+  if (row.redeemed)
+    return { outcome: 'redeemed', remaining: remainingBefore - 1, email: row.email, fullName: row.full_name };
+  return { outcome: remainingBefore === 0 ? 'exhausted' : 'no_match', email: row.email };
 }

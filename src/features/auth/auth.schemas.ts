@@ -1,5 +1,6 @@
 // API DTOs (never table rows), registered as OpenAPI components with examples.
 import { z } from '@hono/zod-openapi';
+import { NewPasswordSchema, PASSWORD_MAX_LENGTH } from '../account/password-policy';
 
 export const DeviceTypeSchema = z
   .enum(['email', 'code_generator'])
@@ -10,9 +11,8 @@ export const DeviceCreateSchema = z
   .strict()
   .openapi('DeviceCreate');
 
-// ASVS 6.2.1/6.2.9: at least 8 characters, at least 64 allowed, no composition rules.
-export const PASSWORD_MIN_LENGTH = 8;
-export const PASSWORD_MAX_LENGTH = 256;
+// One password rule for signup, reset and change (ASVS 6.2.1, 6.2.4, 6.2.9).
+export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../account/password-policy';
 
 export const SignupRequestSchema = z
   .object({
@@ -24,11 +24,7 @@ export const SignupRequestSchema = z
       .max(254)
       .pipe(z.email({ message: 'Must be a valid email address' }))
       .openapi({ example: 'ada@example.com' }),
-    password: z
-      .string()
-      .min(PASSWORD_MIN_LENGTH, `Must be at least ${PASSWORD_MIN_LENGTH} characters`)
-      .max(PASSWORD_MAX_LENGTH, `Must be at most ${PASSWORD_MAX_LENGTH} characters`)
-      .openapi({ example: 'correct horse battery staple' }),
+    password: NewPasswordSchema,
     full_name: z.string().trim().min(1).max(200).openapi({ example: 'Ada Lovelace' }),
     tfa_enabled: z.boolean().default(false).openapi({ example: false }),
     device: DeviceCreateSchema.nullish(),

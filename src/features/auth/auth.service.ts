@@ -18,6 +18,7 @@ import {
 } from '../../db/queries/users';
 import { enqueueEmail } from '../../email/email.producer';
 import { problems } from '../../http/problem';
+import { notifySecurityEvent } from '../account/notifications';
 import { issueEmailLoginCode } from '../tfa/email-code';
 import { otpauthURIFor, prepareEnrollment } from '../tfa/enrollment';
 import { issueTokenPair, newSession, type TokenPair } from './token-issuer';
@@ -171,6 +172,7 @@ export async function refreshTokens(deps: Deps, refreshToken: string): Promise<T
   const outcome = await rotateRefreshToken(deps.db, { sessionId, presentedTokenId, nextTokenId });
   if (outcome.kind === 'reused') {
     deps.log({ event: 'refresh_token_reuse', user_id: outcome.userId, session_id: sessionId });
+    await notifySecurityEvent(deps, outcome, { kind: 'sessions_revoked_after_reuse' });
     throw problems.invalidRefreshToken();
   }
   if (outcome.kind === 'invalid') throw problems.invalidRefreshToken();

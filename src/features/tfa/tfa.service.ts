@@ -19,6 +19,7 @@ import {
 import { type DeviceType, findUserView } from '../../db/queries/users';
 import { enqueueEmail } from '../../email/email.producer';
 import { problems } from '../../http/problem';
+import { notifySecurityEvent } from '../account/notifications';
 import { issueTokenPair, newSession, type TokenPair } from '../auth/token-issuer';
 import { hashEmailCode } from './email-code';
 import { hashBackupToken, otpauthURIFor, prepareEnrollment } from './enrollment';
@@ -70,6 +71,8 @@ export async function completeLoginWithCode(
     // RFC 6238 §5.2: a step at or before the last accepted one is a replay, even inside the drift window.
     if (context.lastAcceptedStep !== null && step <= context.lastAcceptedStep) {
       deps.log({ event: 'tfa_replay', user_id: challenge.userId });
+      // The code was right but already used: someone else may have it. Tell the owner.
+      await notifySecurityEvent(deps, context, { kind: 'totp_replay_refused' });
       return rejectCode(deps, challenge, 'replayed_code');
     }
     const session = newSession(deps, challenge.userId, ['pwd', 'otp', 'mfa']);
@@ -123,16 +126,14 @@ export async function completeLoginWithBackupToken(
     maxAttempts: MAX_ATTEMPTS_PER_CHALLENGE,
     session,
   });
-  if (typeof outcome === 'object') throw problems.accountLocked(outcome.lockedForSeconds);
-  if (outcome === 'challenge_unusable') throw problems.challengeExpired();
-  if (outcome === 'no_match' || outcome === 'exhausted') {
-    deps.log({ event: 'tfa_failed', user_id: challenge.userId, reason: `backup_token_${outcome}` });
-    if (outcome === 'exhausted') {
-      const user = await findUserView(deps.db, challenge.userId);
-      throw problems.backupTokensExhausted(user?.email ?? 'unknown');
-    }
+  if (outcome.outcome === 'locked') throw problems.accountLocked(outcome.lockedForSeconds);
+  if (outcome.outcome === 'challenge_unusable') throw problems.challengeExpired();
+  if (outcome.outcome !== 'redeemed') {
+    deps.log({ event: 'tfa_failed', user_id: challenge.userId, reason: `backup_token_${outcome.outcome}` });
+    if (outcome.outcome === 'exhausted') throw problems.backupTokensExhausted(outcome.email);
     throw problems.backupTokenNotFound();
   }
+  await notifySecurityEvent(deps, outcome, { kind: 'backup_token_used', remaining: outcome.remaining });
   deps.log({ event: 'tfa_ok', user_id: challenge.userId, method: 'backup_code' });
   return issueTokenPair(deps, { ...session, authTimeSeconds: nowSeconds(deps) });
 }
