@@ -4,7 +4,7 @@ import type { Deps, PendingChallenge } from '../../app-env';
 import { decryptEnvelope } from '../../crypto/aead';
 import { timingSafeEqual } from '../../crypto/constant-time';
 import { normalizeBackupToken } from '../../crypto/random';
-import { buildOtpauthURI, verifyTOTP } from '../../crypto/totp';
+import { verifyTOTP } from '../../crypto/totp';
 import { isUniqueViolation, postgresErrorCode } from '../../db/errors';
 import {
   completeEmailChallenge,
@@ -153,7 +153,7 @@ export async function getMyQRCode(deps: Deps, userId: string): Promise<QRCodeRes
   );
   return {
     email: device.email,
-    otpauthURI: buildOtpauthURI({ issuer: deps.config.totpIssuer, accountName: device.email, secretBase32 }),
+    otpauthURI: otpauthURIFor(deps, device.email, secretBase32) ?? '',
   };
 }
 

@@ -1,18 +1,9 @@
 import type { AppRouteHandler } from '../../app-env';
-import { listUsersForAdmin } from '../../db/queries/users';
-import { problems } from '../../http/problem';
 import { toUserDTO } from './user-dto';
 import type { listUsersRoute } from './users.routes';
+import { listUsers as listUsersForCaller } from './users.service';
 
 export const listUsers: AppRouteHandler<typeof listUsersRoute> = async (c) => {
-  const deps = c.get('deps');
-  const page = c.req.valid('query');
-  const result = await listUsersForAdmin(
-    deps.db,
-    c.get('principal').userId,
-    [...deps.config.adminEmails],
-    page,
-  );
-  if (!result.callerIsAdmin) throw problems.adminOnly();
-  return c.json(result.users.map(toUserDTO), 200);
+  const users = await listUsersForCaller(c.get('deps'), c.get('principal').userId, c.req.valid('query'));
+  return c.json(users.map(toUserDTO), 200);
 };
