@@ -143,51 +143,34 @@ function insertSessionFrom(source: string, session: NewSession) {
     from ${sql.raw(source)}`;
 }
 
-// TOTP success: accept the step only if it is later than the last accepted one (RFC 6238 §5.2), consume
-// the challenge, reset the failure counter and start the session, all in one statement.
-export async function completeTOTPChallenge(
+// A second factor verified by the caller: consume the challenge, reset the failure counter and start the
+// session, all in one statement. For a TOTP code the step is accepted in the same statement, and only if it
+// is later than the last accepted one (RFC 6238 §5.2); an email code was checked in constant time already.
+export async function completeChallenge(
   db: Database,
   input: {
     challengeId: string;
     userId: string;
-    deviceId: string;
-    step: number;
     maxAttempts: number;
     session: NewSession;
+    totpStep?: { deviceId: string; step: number };
   },
 ): Promise<boolean> {
+  const { totpStep } = input;
+  const stepAccepted = totpStep
+    ? sql`step_accepted as (
+        update tfa_devices set last_accepted_step = ${totpStep.step}
+        where id = ${totpStep.deviceId} and user_id = ${input.userId}
+          and (last_accepted_step is null or last_accepted_step < ${totpStep.step})
+        returning user_id
+      ),`
+    : sql``;
+  const stepGuard = totpStep ? sql`and exists (select 1 from step_accepted)` : sql``;
   const result = await db.execute(sql`
-    with step_accepted as (
-      update tfa_devices set last_accepted_step = ${input.step}
-      where id = ${input.deviceId} and user_id = ${input.userId}
-        and (last_accepted_step is null or last_accepted_step < ${input.step})
-      returning user_id
-    ),
+    with ${stepAccepted}
     consumed as (
       update tfa_challenges set consumed_at = now()
-      where ${usableChallenge(input.challengeId, input.userId, input.maxAttempts)}
-        and exists (select 1 from step_accepted)
-      returning user_id
-    ),
-    account as (
-      update users set failed_auth_count = 0, locked_until = null
-      where id in (select user_id from consumed)
-      returning id as user_id
-    ),
-    started as (${insertSessionFrom('account', input.session)} returning id)
-    select id from started`);
-  return result.rows.length === 1;
-}
-
-// Email-code success (the code was checked in constant time by the caller): consume and start the session.
-export async function completeEmailChallenge(
-  db: Database,
-  input: { challengeId: string; userId: string; maxAttempts: number; session: NewSession },
-): Promise<boolean> {
-  const result = await db.execute(sql`
-    with consumed as (
-      update tfa_challenges set consumed_at = now()
-      where ${usableChallenge(input.challengeId, input.userId, input.maxAttempts)}
+      where ${usableChallenge(input.challengeId, input.userId, input.maxAttempts)} ${stepGuard}
       returning user_id
     ),
     account as (

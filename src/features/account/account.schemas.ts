@@ -1,7 +1,7 @@
 // API DTOs of the account endpoints (password reset and change, TFA settings), registered as OpenAPI
 // components with examples.
 import { z } from '@hono/zod-openapi';
-import { DeviceTypeSchema } from '../auth/auth.schemas';
+import { DeviceTypeSchema, EmailSchema } from '../auth/auth.schemas';
 import { NewPasswordSchema, PASSWORD_MAX_LENGTH } from './password-policy';
 
 // A password being checked, not chosen: any length the login form accepts.
@@ -9,13 +9,7 @@ const CurrentPasswordSchema = z.string().min(1).max(PASSWORD_MAX_LENGTH);
 
 export const ForgotPasswordRequestSchema = z
   .object({
-    email: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .max(254)
-      .pipe(z.email({ message: 'Must be a valid email address' }))
-      .openapi({ example: 'ada@example.com' }),
+    email: EmailSchema,
   })
   .strict()
   .openapi('ForgotPasswordRequest');

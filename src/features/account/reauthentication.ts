@@ -5,10 +5,8 @@
 // device. Email devices have no standing code (their codes exist only inside a login challenge), so for
 // them a backup token is the second factor here.
 import type { Deps } from '../../app-env';
-import { decryptEnvelope } from '../../crypto/aead';
 import { verifyPassword } from '../../crypto/password';
 import { normalizeBackupToken } from '../../crypto/random';
-import { verifyTOTP } from '../../crypto/totp';
 import {
   findReauthenticationContext,
   type ReauthenticationContext,
@@ -17,6 +15,7 @@ import {
 import { recordLoginFailure } from '../../db/queries/users';
 import { problems } from '../../http/problem';
 import { hashBackupToken } from '../tfa/enrollment';
+import { checkTOTPCode } from '../tfa/totp-check';
 
 const SIX_DIGITS = /^\d{6}$/;
 
@@ -69,24 +68,22 @@ async function proveSecondFactor(
 ): Promise<SecondFactorProof | null> {
   if (SIX_DIGITS.test(code)) {
     if (context.deviceType !== 'code_generator' || !context.secretEnvelope || !context.deviceId) return null;
-    const secretBase32 = await decryptEnvelope(
-      deps.secrets.encryptionKeys,
-      context.secretEnvelope,
-      context.deviceId,
-    );
-    const step = verifyTOTP({
-      secretBase32,
+    const check = await checkTOTPCode(
+      deps,
+      {
+        deviceId: context.deviceId,
+        secretEnvelope: context.secretEnvelope,
+        lastAcceptedStep: context.lastAcceptedStep,
+      },
       code,
-      timestampMs: deps.nowMs(),
-      driftSteps: deps.config.totpDriftSteps,
-    });
-    if (step === null) return null;
-    // RFC 6238 §5.2: a step at or before the last accepted one is a replay, even inside the drift window.
-    // The statement re-checks this atomically; refusing here just saves the write.
-    if (context.lastAcceptedStep !== null && step <= context.lastAcceptedStep) {
-      deps.log({ event: 'tfa_replay', user_id: context.userId, via: 'reauthentication' });
+    );
+    if (!check.ok) {
+      if (check.reason === 'replayed_code') {
+        deps.log({ event: 'tfa_replay', user_id: context.userId, via: 'reauthentication' });
+      }
       return null;
     }
+    const { step } = check;
     return { kind: 'totp', deviceId: context.deviceId, step };
   }
   const normalized = normalizeBackupToken(code);

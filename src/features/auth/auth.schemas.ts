@@ -2,6 +2,15 @@
 import { z } from '@hono/zod-openapi';
 import { NewPasswordSchema, PASSWORD_MAX_LENGTH } from '../account/password-policy';
 
+// Normalised (trimmed, lower-cased) before validation, as login normalises the username.
+export const EmailSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .pipe(z.email({ message: 'Must be a valid email address' }))
+  .openapi({ example: 'ada@example.com' });
+
 export const DeviceTypeSchema = z
   .enum(['email', 'code_generator'])
   .openapi('DeviceType', { example: 'code_generator' });
@@ -16,14 +25,7 @@ export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../account/password-po
 
 export const SignupRequestSchema = z
   .object({
-    // Normalised (trimmed, lower-cased) before validation, as login normalises the username.
-    email: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .max(254)
-      .pipe(z.email({ message: 'Must be a valid email address' }))
-      .openapi({ example: 'ada@example.com' }),
+    email: EmailSchema,
     password: NewPasswordSchema,
     full_name: z.string().trim().min(1).max(200).openapi({ example: 'Ada Lovelace' }),
     tfa_enabled: z.boolean().default(false).openapi({ example: false }),

@@ -4,11 +4,9 @@ import type { Deps, PendingChallenge } from '../../app-env';
 import { decryptEnvelope } from '../../crypto/aead';
 import { timingSafeEqual } from '../../crypto/constant-time';
 import { normalizeBackupToken } from '../../crypto/random';
-import { verifyTOTP } from '../../crypto/totp';
 import { isUniqueViolation, postgresErrorCode } from '../../db/errors';
 import {
-  completeEmailChallenge,
-  completeTOTPChallenge,
+  completeChallenge,
   enableTFA,
   findChallengeContext,
   findCodeGeneratorSecret,
@@ -23,6 +21,7 @@ import { notifySecurityEvent } from '../account/notifications';
 import { issueTokenPair, newSession, type TokenPair } from '../auth/token-issuer';
 import { hashEmailCode } from './email-code';
 import { hashBackupToken, otpauthURIFor, prepareEnrollment } from './enrollment';
+import { checkTOTPCode } from './totp-check';
 
 // Per pre-TFA challenge: after this many wrong codes the challenge (and its token) is dead.
 export const MAX_ATTEMPTS_PER_CHALLENGE = 5;
@@ -56,31 +55,27 @@ export async function completeLoginWithCode(
 
   if (context.deviceType === 'code_generator') {
     if (!context.secretEnvelope || !context.deviceId) throw problems.challengeExpired();
-    const secretBase32 = await decryptEnvelope(
-      deps.secrets.encryptionKeys,
-      context.secretEnvelope,
-      context.deviceId,
-    );
-    const step = verifyTOTP({
-      secretBase32,
+    const check = await checkTOTPCode(
+      deps,
+      {
+        deviceId: context.deviceId,
+        secretEnvelope: context.secretEnvelope,
+        lastAcceptedStep: context.lastAcceptedStep,
+      },
       code,
-      timestampMs: deps.nowMs(),
-      driftSteps: deps.config.totpDriftSteps,
-    });
-    if (step === null) return rejectCode(deps, challenge, 'wrong_code');
-    // RFC 6238 §5.2: a step at or before the last accepted one is a replay, even inside the drift window.
-    if (context.lastAcceptedStep !== null && step <= context.lastAcceptedStep) {
+    );
+    if (!check.ok && check.reason === 'replayed_code') {
       deps.log({ event: 'tfa_replay', user_id: challenge.userId });
       // The code was right but already used: someone else may have it. Tell the owner.
       await notifySecurityEvent(deps, context, { kind: 'totp_replay_refused' });
-      return rejectCode(deps, challenge, 'replayed_code');
     }
+    if (!check.ok) return rejectCode(deps, challenge, check.reason);
+    const { step } = check;
     const session = newSession(deps, challenge.userId, ['pwd', 'otp', 'mfa']);
-    const completed = await completeTOTPChallenge(deps.db, {
+    const completed = await completeChallenge(deps.db, {
       challengeId: challenge.challengeId,
       userId: challenge.userId,
-      deviceId: context.deviceId,
-      step,
+      totpStep: { deviceId: context.deviceId, step },
       maxAttempts: MAX_ATTEMPTS_PER_CHALLENGE,
       session,
     });
@@ -95,7 +90,7 @@ export async function completeLoginWithCode(
   if (!expectedHash || !timingSafeEqual(presentedHash, expectedHash))
     return rejectCode(deps, challenge, 'wrong_code');
   const session = newSession(deps, challenge.userId, ['pwd', 'email_otp']);
-  const completed = await completeEmailChallenge(deps.db, {
+  const completed = await completeChallenge(deps.db, {
     challengeId: challenge.challengeId,
     userId: challenge.userId,
     maxAttempts: MAX_ATTEMPTS_PER_CHALLENGE,
