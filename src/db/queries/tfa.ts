@@ -77,16 +77,21 @@ export async function findCodeGeneratorSecret(
   return row;
 }
 
+// Opens a pre-TFA challenge after a right password; a password hash made with weaker parameters is
+// replaced (rehash-on-login) in the same statement.
 export async function insertChallenge(
   db: Database,
   challenge: { id: string; userId: string; emailCodeHash: string | null; ttlSeconds: number },
+  rehashedPassword: string | null,
 ): Promise<void> {
-  await db.insert(tfaChallenges).values({
-    id: challenge.id,
-    userId: challenge.userId,
-    emailCodeHash: challenge.emailCodeHash,
-    expiresAt: sql`now() + make_interval(secs => ${challenge.ttlSeconds})`,
-  });
+  await db.execute(sql`
+    with rehashed as (
+      update users set password_hash = ${rehashedPassword}, updated_at = now()
+      where id = ${challenge.userId} and ${rehashedPassword}::text is not null
+    )
+    insert into tfa_challenges (id, user_id, email_code_hash, expires_at)
+    values (${challenge.id}, ${challenge.userId}, ${challenge.emailCodeHash},
+      now() + make_interval(secs => ${challenge.ttlSeconds}))`);
 }
 
 export type ChallengeContext = {

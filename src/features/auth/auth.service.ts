@@ -113,12 +113,16 @@ export async function logIn(
   if (candidate.tfaEnabled && candidate.deviceType) {
     const challengeId = crypto.randomUUID();
     const emailCode = candidate.deviceType === 'email' ? await issueEmailLoginCode(deps) : null;
-    await insertChallenge(deps.db, {
-      id: challengeId,
-      userId: candidate.id,
-      emailCodeHash: emailCode?.hash ?? null,
-      ttlSeconds: deps.config.preTFATokenTTLSeconds,
-    });
+    await insertChallenge(
+      deps.db,
+      {
+        id: challengeId,
+        userId: candidate.id,
+        emailCodeHash: emailCode?.hash ?? null,
+        ttlSeconds: deps.config.preTFATokenTTLSeconds,
+      },
+      rehashed,
+    );
     if (emailCode) {
       await enqueueEmail(deps, {
         kind: 'login_code',
