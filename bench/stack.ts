@@ -3,34 +3,26 @@
 // local mode on a free port, with throwaway secrets. Also starts the PBKDF2 probe worker the same way.
 // Nothing is written into the project except .assets/ when wrangler.toml needs it and it is missing
 // (see tools/bundle-size.ts).
-import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ASSETS_DIRECTORY_LINE, buildWorkerBundle, readAssetsDirectory } from '../tools/bundle-size.ts';
 import { type Gateway, startGateway } from '../tools/gateway/server.ts';
-import { generateWorkerSecrets } from '../tools/secrets.ts';
+import {
+  PROJECT_DIR,
+  startWranglerDev as startLocalWranglerDev,
+  type WranglerDev,
+  writeWorkerEnvFile,
+} from '../tools/local-stack.ts';
 import { listDescendantPids, readProcessGroup, readProcessName } from './cpu.ts';
 
-export const PROJECT_DIR = resolve(import.meta.dirname, '..');
-const READY_TIMEOUT_MS = 90_000;
-const READY_POLL_INTERVAL_MS = 250;
-const STOP_GRACE_MS = 5_000;
-const RECENT_LINES_KEPT = 80;
+// Re-exported so the rest of bench/ keeps importing its stack helpers from one place.
+export { makeTempDir, PROJECT_DIR, sleep } from '../tools/local-stack.ts';
 
-export type WranglerWorker = {
-  baseUrl: string;
-  wrangler: ChildProcess;
+export type WranglerWorker = WranglerDev & {
   /** The workerd processes this wrangler started (its process group), for CPU accounting. */
   findWorkerdPids(): number[];
   /** The one serving the public port is wrangler's dev proxy; the other runs the Worker itself. */
   isProxyWorkerd(pid: number): boolean;
-  /** Every line wrangler prints (the Worker's console.log included) goes to these listeners. */
-  onOutputLine(listener: (line: string) => void): () => void;
-  recentOutput(): string[];
-  stop(): Promise<void>;
 };
 
 export type Stack = {
@@ -40,18 +32,6 @@ export type Stack = {
   stop(): Promise<void>;
 };
 
-export function findFreePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
 export async function startStack(options: { databaseUrl?: string; tempDir: string }): Promise<Stack> {
   const dataDir = options.databaseUrl ? undefined : join(options.tempDir, 'pglite');
   const config = prepareFrozenWorker(join(options.tempDir, 'worker'));
@@ -60,7 +40,8 @@ export async function startStack(options: { databaseUrl?: string; tempDir: strin
   try {
     await gateway.migrate();
     const secretsFile = join(options.tempDir, 'worker.env');
-    writeWorkerSecretsFile(secretsFile);
+    // An --env-file rather than .dev.vars: the benchmark must neither read nor write the project's own.
+    writeWorkerEnvFile(secretsFile, 'postgresql://bench:bench@db.localtest.me/bench');
     worker = await startWranglerDev({
       label: 'edge-2fa',
       config,
@@ -108,131 +89,26 @@ function prepareFrozenWorker(dir: string): string {
   return configPath;
 }
 
-// An --env-file rather than .dev.vars: wrangler then ignores the project's own .dev.vars, which the
-// benchmark must neither read nor write.
-function writeWorkerSecretsFile(path: string): void {
-  const secrets = generateWorkerSecrets();
-  const lines = [
-    // The gateway ignores the connection string; the Worker's config only checks its shape.
-    "DATABASE_URL='postgresql://bench:bench@db.localtest.me/bench'",
-    ...Object.entries(secrets).map(([name, value]) => `${name}='${value}'`),
-  ];
-  writeFileSync(path, `${lines.join('\n')}\n`, { mode: 0o600 });
-}
-
+// CPU accounting needs the workerd processes behind each wrangler, so the bench wraps the shared start.
+// The config is a frozen copy (see prepareFrozenWorker); nothing should reload the Worker mid-run.
 export async function startWranglerDev(options: {
   label: string;
   args: string[];
   persistDir: string;
   config?: string;
 }): Promise<WranglerWorker> {
-  const port = await findFreePort();
-  const inspectorPort = await findFreePort();
-  const { DATABASE_URL: _ignored, ...parentEnv } = process.env;
-  const wrangler = spawn(
-    join(PROJECT_DIR, 'node_modules/.bin/wrangler'),
-    [
-      'dev',
-      ...(options.config ? ['--config', options.config] : []),
-      '--port',
-      String(port),
-      '--ip',
-      '127.0.0.1',
-      '--inspector-port',
-      String(inspectorPort),
-      '--persist-to',
-      options.persistDir,
-      '--show-interactive-dev-session=false',
-      ...options.args,
-    ],
-    {
-      cwd: PROJECT_DIR,
-      // Its own process group, so one signal stops wrangler and every workerd it started.
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...parentEnv,
-        PATH: `${join(PROJECT_DIR, 'node_modules/.bin')}:${process.env.PATH ?? ''}`,
-        CLOUDFLARE_CF_FETCH_ENABLED: 'false',
-        WRANGLER_SEND_METRICS: 'false',
-        // The config is a frozen copy (see prepareFrozenWorker); nothing should reload the Worker mid-run.
-        WRANGLER_CI_DISABLE_CONFIG_WATCHING: 'true',
-        CI: 'true',
-      },
-    },
-  );
-  const listeners = new Set<(line: string) => void>();
-  const recent: string[] = [];
-  const onLine = (line: string) => {
-    recent.push(line);
-    if (recent.length > RECENT_LINES_KEPT) recent.shift();
-    for (const listener of listeners) listener(line);
-  };
-  // Always drained: a full pipe would stall wrangler, and with it the Worker's console output.
-  if (wrangler.stdout) createInterface({ input: wrangler.stdout }).on('line', onLine);
-  if (wrangler.stderr) createInterface({ input: wrangler.stderr }).on('line', onLine);
-
-  const worker: WranglerWorker = {
-    baseUrl: `http://127.0.0.1:${port}`,
-    wrangler,
+  const dev = await startLocalWranglerDev({
+    ...options,
+    env: { WRANGLER_CI_DISABLE_CONFIG_WATCHING: 'true' },
+  });
+  const pid = dev.wrangler.pid;
+  return {
+    ...dev,
     findWorkerdPids: () =>
-      wrangler.pid
-        ? listDescendantPids(wrangler.pid).filter((pid) => readProcessName(pid) === 'workerd')
-        : [],
-    isProxyWorkerd: (pid) => readCommandLine(pid).includes(`--socket-addr=entry=127.0.0.1:${port}`),
-    onOutputLine: (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    recentOutput: () => [...recent],
-    stop: () => stopProcessGroup(wrangler),
+      pid ? listDescendantPids(pid).filter((child) => readProcessName(child) === 'workerd') : [],
+    isProxyWorkerd: (workerdPid) =>
+      readCommandLine(workerdPid).includes(`--socket-addr=entry=127.0.0.1:${dev.port}`),
   };
-  try {
-    await waitUntilServing(worker, options.label);
-  } catch (error) {
-    await worker.stop();
-    throw error;
-  }
-  return worker;
-}
-
-async function waitUntilServing(worker: WranglerWorker, label: string): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (worker.wrangler.exitCode !== null) {
-      throw new Error(
-        `wrangler dev (${label}) exited with ${worker.wrangler.exitCode}:\n${worker.recentOutput().join('\n')}`,
-      );
-    }
-    try {
-      const response = await fetch(`${worker.baseUrl}/`, { signal: AbortSignal.timeout(2_000) });
-      await response.arrayBuffer();
-      if (response.ok) return;
-    } catch {}
-    await sleep(READY_POLL_INTERVAL_MS);
-  }
-  throw new Error(`wrangler dev (${label}) did not serve within ${READY_TIMEOUT_MS / 1000} s`);
-}
-
-export async function stopProcessGroup(child: ChildProcess): Promise<void> {
-  if (!child.pid) return;
-  if (child.exitCode !== null || child.signalCode !== null) {
-    // wrangler is gone, but workerd children may still hold its group.
-    signalGroup(child.pid, 'SIGKILL');
-    return;
-  }
-  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
-  signalGroup(child.pid, 'SIGTERM');
-  const stoppedInTime = await Promise.race([exited.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
-  // workerd children can outlive wrangler itself: whatever is left of the group goes now.
-  signalGroup(child.pid, 'SIGKILL');
-  if (!stoppedInTime) await exited;
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {}
 }
 
 // A last resort after stopping: any workerd of ours still alive (same process group as its wrangler).
@@ -252,13 +128,4 @@ function readCommandLine(pid: number): string {
   } catch {
     return '';
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
-}
-
-export function makeTempDir(prefix: string): { path: string; remove(): void } {
-  const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }

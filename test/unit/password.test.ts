@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { decodeBase64, encodeBase64, encodeUTF8 } from '../../src/crypto/encoding';
+import { decodeBase64, encodeBase64 } from '../../src/crypto/encoding';
 import {
   hashPassword,
   PBKDF2_ITERATIONS,
-  PBKDF2_SALT_BYTES,
   verifyPassword,
   verifyPasswordAgainstDummy,
 } from '../../src/crypto/password';
