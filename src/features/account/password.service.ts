@@ -2,6 +2,7 @@
 import type { Deps, Principal } from '../../app-env';
 import { normalizeEmail } from '../../config';
 import { hashPassword, verifyPassword } from '../../crypto/password';
+import { isUUID } from '../../db/ids';
 import {
   changePasswordHash,
   consumePasswordReset,
@@ -21,8 +22,6 @@ import {
   PASSWORD_RESET_TTL_SECONDS,
   PASSWORD_RESET_WINDOW_SECONDS,
 } from './reset-token';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const FORGOT_PASSWORD_ANSWER = 'If an account exists for this email, a reset link has been sent.';
 
@@ -109,7 +108,7 @@ export async function changePassword(
     userId: state.userId,
     expectedPasswordHash: state.passwordHash,
     newPasswordHash: await hashPassword(input.newPassword),
-    keepSessionId: principal.sessionId && UUID.test(principal.sessionId) ? principal.sessionId : null,
+    keepSessionId: isUUID(principal.sessionId) ? principal.sessionId : null,
   });
   // The hash changed between our read and write: a concurrent change or reset won, and the password the
   // caller proved is no longer the current one.

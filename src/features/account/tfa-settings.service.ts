@@ -1,6 +1,5 @@
 // Two-factor settings of a logged-in user: disable, regenerate backup tokens, status.
 import type { Deps } from '../../app-env';
-import { generateBackupToken } from '../../crypto/random';
 import {
   disableTFA,
   findTFAStatus,
@@ -10,7 +9,7 @@ import {
 } from '../../db/queries/account';
 import { enqueueEmail } from '../../email/email.producer';
 import { problems } from '../../http/problem';
-import { hashBackupToken } from '../tfa/enrollment';
+import { generateBackupTokenSet } from '../tfa/enrollment';
 import { notifySecurityEvent } from './notifications';
 import { type ReauthenticationInput, reauthenticate, refuseReauthentication } from './reauthentication';
 
@@ -37,10 +36,7 @@ export async function regenerateBackupTokens(
   input: ReauthenticationInput,
 ): Promise<{ backupTokensRemaining: number }> {
   const { proof } = await reauthenticate(deps, userId, input);
-  const tokens = Array.from({ length: deps.config.backupTokenCount }, generateBackupToken);
-  const newTokenHashes = await Promise.all(
-    tokens.map((token) => hashBackupToken(deps.secrets.tokenHashKey, token)),
-  );
+  const { backupTokens: tokens, backupTokenHashes: newTokenHashes } = await generateBackupTokenSet(deps);
   const swap = await swapBackupTokens(deps.db, { userId, proof, newTokenHashes });
   if (!swap) return refuseReauthentication(deps, userId, proof);
   try {

@@ -5,6 +5,7 @@ import { normalizeEmail } from '../../config';
 import { InvalidTokenError, signToken, verifyToken } from '../../crypto/jwt';
 import { hashPassword, verifyPassword, verifyPasswordAgainstDummy } from '../../crypto/password';
 import { isUniqueViolation } from '../../db/errors';
+import { isUUID } from '../../db/ids';
 import { rotateRefreshToken, startSessionAfterLogin } from '../../db/queries/sessions';
 import { insertChallenge, insertUserWithEnrollment } from '../../db/queries/tfa';
 import {
@@ -170,7 +171,7 @@ export async function refreshTokens(deps: Deps, refreshToken: string): Promise<T
   }
   const sessionId = typeof claims.sid === 'string' ? claims.sid : '';
   const presentedTokenId = typeof claims.jti === 'string' ? claims.jti : '';
-  if (!UUID.test(sessionId) || !UUID.test(presentedTokenId)) throw problems.invalidRefreshToken();
+  if (!isUUID(sessionId) || !isUUID(presentedTokenId)) throw problems.invalidRefreshToken();
 
   const nextTokenId = crypto.randomUUID();
   const outcome = await rotateRefreshToken(deps.db, { sessionId, presentedTokenId, nextTokenId });
@@ -190,11 +191,9 @@ export async function refreshTokens(deps: Deps, refreshToken: string): Promise<T
   });
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export async function getCurrentUser(deps: Deps, userId: string): Promise<UserView> {
   // A valid signature for a user that no longer exists is still an invalid token (the original answered 500).
-  const user = UUID.test(userId) ? await findUserView(deps.db, userId) : undefined;
+  const user = isUUID(userId) ? await findUserView(deps.db, userId) : undefined;
   if (!user) throw problems.invalidToken();
   return user;
 }

@@ -27,16 +27,24 @@ export async function prepareEnrollment(
   const secretEnvelope = secretBase32
     ? await encryptToEnvelope(deps.secrets.encryptionKeys, secretBase32, deviceId)
     : null;
-  const backupTokens = Array.from({ length: deps.config.backupTokenCount }, generateBackupToken);
-  const backupTokenHashes = await Promise.all(
-    backupTokens.map((token) => hashBackupToken(deps.secrets.tokenHashKey, token)),
-  );
+  const { backupTokens, backupTokenHashes } = await generateBackupTokenSet(deps);
   return {
     device: { id: deviceId, deviceType, secretEnvelope },
     backupTokens,
     backupTokenHashes,
     secretBase32,
   };
+}
+
+// A fresh set of backup tokens: the plaintext for the one email that shows them, the keyed hashes to store.
+export async function generateBackupTokenSet(
+  deps: Pick<Deps, 'config' | 'secrets'>,
+): Promise<{ backupTokens: string[]; backupTokenHashes: string[] }> {
+  const backupTokens = Array.from({ length: deps.config.backupTokenCount }, generateBackupToken);
+  const backupTokenHashes = await Promise.all(
+    backupTokens.map((token) => hashBackupToken(deps.secrets.tokenHashKey, token)),
+  );
+  return { backupTokens, backupTokenHashes };
 }
 
 export function otpauthURIFor(
