@@ -10,10 +10,10 @@ import { registerTasksRoutes } from './features/tasks/tasks.index';
 import { registerTFARoutes } from './features/tfa/tfa.index';
 import { registerUsersRoutes } from './features/users/users.index';
 import { handleError } from './http/errors';
+import { answerUnmatched } from './http/method-not-allowed';
 import { provideDeps } from './http/middleware/deps';
 import { requestIdAndAccessLog } from './http/middleware/request-id';
 import { registerDocs } from './http/openapi';
-import { problems } from './http/problem';
 import { validationHook } from './http/validation';
 
 export const API_PREFIX = '/api/v1';
@@ -36,7 +36,7 @@ export function createApp(): App {
   registerUsersRoutes(api);
   registerTasksRoutes(api);
   app.route(API_PREFIX, api);
-  app.notFound(() => problems.notFound().toResponse());
+  app.notFound(answerUnmatched(app));
   app.onError(handleError);
   return app;
 }

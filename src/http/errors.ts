@@ -12,9 +12,8 @@ export function toProblem(error: unknown): ProblemError {
   if (error instanceof HTTPException) {
     if (error.status === 400)
       return problems.malformedBody(`The request body could not be parsed: ${error.message}`);
-    if (error.status === 413)
-      return new ProblemError(413, 'body_too_large', 'The request body is too large.');
-    if (error.status === 415) return problems.unsupportedMediaType('JSON');
+    if (error.status === 413) return problems.bodyTooLarge();
+    if (error.status === 415) return problems.unsupportedMediaType();
     return new ProblemError(error.status === 404 ? 404 : 400, 'bad_request', error.message || 'Bad request.');
   }
   if (isDatabaseUnavailable(error)) return problems.databaseUnavailable();

@@ -492,7 +492,8 @@ describe('OpenAPI document', () => {
     const doc = (await (await call('/api/v1/openapi.json')).json()) as {
       paths: Record<string, Record<string, { security?: unknown[] }>>;
     };
-    expect(doc.paths['/api/v1/auth/password/forgot']?.post?.security).toBeUndefined();
+    // Public operations say so explicitly (no padlock, no token sent).
+    expect(doc.paths['/api/v1/auth/password/forgot']?.post?.security).toEqual([]);
     expect(doc.paths['/api/v1/auth/password/reset']?.post).toBeDefined();
     for (const [path, method] of [
       ['/api/v1/auth/password/change', 'post'],

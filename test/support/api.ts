@@ -2,15 +2,19 @@
 // so no test depends on another's state.
 import { exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
+import { assertResponseConforms } from './openapi-conformance';
 
 export const BASE = 'http://edge-2fa.test';
 
 // Each request comes from its own random client IP unless a test pins one, so the per-IP limits only
-// bite in the tests written for them.
-export function call(path: string, init: RequestInit = {}): Promise<Response> {
+// bite in the tests written for them. Every response is checked against the OpenAPI document first
+// (openapi-conformance.ts): a response the document does not declare fails the test that got it.
+export async function call(path: string, init: RequestInit = {}): Promise<Response> {
   const request = new Request(`${BASE}${path}`, init);
   if (!request.headers.has('cf-connecting-ip')) request.headers.set('cf-connecting-ip', randomIP());
-  return exports.default.fetch(request);
+  const response = await exports.default.fetch(request);
+  await assertResponseConforms(request, response.clone());
+  return response;
 }
 
 export function randomIP(): string {

@@ -1,8 +1,7 @@
-import { createRoute } from '@hono/zod-openapi';
 import { requireAccessToken } from '../../http/middleware/auth';
 import { limitRequests } from '../../http/middleware/rate-limit';
-import { BEARER_SECURITY } from '../../http/openapi';
-import { AUTH_ERRORS, COMMON_ERRORS, problemResponse } from '../../http/openapi-responses';
+import { defineRoute } from '../../http/openapi-route';
+import { problems } from '../../http/problem';
 import {
   AcceptedDetailSchema,
   BackupTokensRegeneratedSchema,
@@ -17,7 +16,8 @@ import {
 
 const json = <T>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
 
-export const forgotPasswordRoute = createRoute({
+export const forgotPasswordRoute = defineRoute({
+  operationId: 'forgotPassword',
   method: 'post',
   path: '/auth/password/forgot',
   tags: ['auth'],
@@ -28,13 +28,11 @@ export const forgotPasswordRoute = createRoute({
   request: { body: json(ForgotPasswordRequestSchema) },
   responses: {
     202: { description: 'Accepted', content: { 'application/json': { schema: AcceptedDetailSchema } } },
-    400: problemResponse('Malformed body'),
-    415: problemResponse('Body is not JSON'),
-    ...COMMON_ERRORS,
   },
 });
 
-export const resetPasswordRoute = createRoute({
+export const resetPasswordRoute = defineRoute({
+  operationId: 'resetPassword',
   method: 'post',
   path: '/auth/password/reset',
   tags: ['auth'],
@@ -48,20 +46,18 @@ export const resetPasswordRoute = createRoute({
       description: 'Password reset',
       content: { 'application/json': { schema: PasswordUpdatedSchema } },
     },
-    400: problemResponse('Invalid, expired or already used token'),
-    415: problemResponse('Body is not JSON'),
-    ...COMMON_ERRORS,
   },
+  problems: [problems.invalidResetToken()],
 });
 
-export const changePasswordRoute = createRoute({
+export const changePasswordRoute = defineRoute({
+  operationId: 'changePassword',
   method: 'post',
   path: '/auth/password/change',
   tags: ['auth'],
   summary: 'Change the password',
   description:
     'Checks the current password (a wrong one counts as a failed attempt), sets the new one and signs out every other session; the caller stays logged in.',
-  security: BEARER_SECURITY,
   middleware: [limitRequests('AUTH_IP_LIMITER'), requireAccessToken] as const,
   request: { body: json(ChangePasswordRequestSchema) },
   responses: {
@@ -69,42 +65,43 @@ export const changePasswordRoute = createRoute({
       description: 'Password changed',
       content: { 'application/json': { schema: PasswordUpdatedSchema } },
     },
-    400: problemResponse('The current password is incorrect'),
-    ...AUTH_ERRORS,
-    415: problemResponse('Body is not JSON'),
-    ...COMMON_ERRORS,
   },
+  problems: [problems.incorrectCurrentPassword(), problems.invalidToken(), problems.accountLocked(1)],
 });
 
 const REAUTHENTICATION =
   'Requires the password and `code`: a current authenticator code (code_generator devices; each code is accepted once, also across logins) or an unused backup token (any device, and the only choice for email devices; it is spent). A wrong password or code answers 403 and counts as a failed attempt.';
 
-export const disableTFARoute = createRoute({
+// What reauthentication.ts can answer.
+const REAUTHENTICATION_PROBLEMS = [
+  problems.tfaNotEnabled(),
+  problems.invalidToken(),
+  problems.reauthenticationFailed(),
+  problems.accountLocked(1),
+];
+
+export const disableTFARoute = defineRoute({
+  operationId: 'disableTFA',
   method: 'post',
   path: '/tfa/disable',
   tags: ['tfa'],
   summary: 'Disable two-factor authentication',
   description: `Removes the device and every backup token. ${REAUTHENTICATION}`,
-  security: BEARER_SECURITY,
   middleware: [limitRequests('AUTH_IP_LIMITER'), requireAccessToken] as const,
   request: { body: json(ReauthenticationRequestSchema) },
   responses: {
     200: { description: 'Disabled', content: { 'application/json': { schema: TFADisabledSchema } } },
-    400: problemResponse('Two-factor authentication is not enabled'),
-    ...AUTH_ERRORS,
-    403: problemResponse('Incorrect password or code'),
-    415: problemResponse('Body is not JSON'),
-    ...COMMON_ERRORS,
   },
+  problems: REAUTHENTICATION_PROBLEMS,
 });
 
-export const regenerateBackupTokensRoute = createRoute({
+export const regenerateBackupTokensRoute = defineRoute({
+  operationId: 'regenerateBackupTokens',
   method: 'post',
   path: '/tfa/backup_tokens/regenerate',
   tags: ['tfa'],
   summary: 'Replace every backup token with new ones, sent by email',
   description: `The old tokens stop working; the new ones are emailed (never returned). If the email cannot be queued nothing changes (503). ${REAUTHENTICATION}`,
-  security: BEARER_SECURITY,
   middleware: [limitRequests('AUTH_IP_LIMITER'), requireAccessToken] as const,
   request: { body: json(ReauthenticationRequestSchema) },
   responses: {
@@ -112,24 +109,19 @@ export const regenerateBackupTokensRoute = createRoute({
       description: 'New tokens emailed',
       content: { 'application/json': { schema: BackupTokensRegeneratedSchema } },
     },
-    400: problemResponse('Two-factor authentication is not enabled'),
-    ...AUTH_ERRORS,
-    403: problemResponse('Incorrect password or code'),
-    415: problemResponse('Body is not JSON'),
-    ...COMMON_ERRORS,
   },
+  sendsEmail: true,
+  problems: REAUTHENTICATION_PROBLEMS,
 });
 
-export const tfaStatusRoute = createRoute({
+export const tfaStatusRoute = defineRoute({
+  operationId: 'getTFAStatus',
   method: 'get',
   path: '/tfa/status',
   tags: ['tfa'],
   summary: 'Two-factor status of the user',
-  security: BEARER_SECURITY,
   middleware: [requireAccessToken] as const,
   responses: {
     200: { description: 'The status', content: { 'application/json': { schema: TFAStatusSchema } } },
-    ...AUTH_ERRORS,
-    ...COMMON_ERRORS,
   },
 });

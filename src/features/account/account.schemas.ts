@@ -76,7 +76,7 @@ export const BackupTokensRegeneratedSchema = z
 export const TFAStatusSchema = z
   .object({
     tfa_enabled: z.boolean(),
-    device_type: DeviceTypeSchema.nullable(),
+    device_type: z.union([DeviceTypeSchema, z.null()]).openapi({ description: 'null without TFA' }),
     backup_tokens_remaining: z.number().int(),
   })
   .openapi('TFAStatus', {

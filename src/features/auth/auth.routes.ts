@@ -1,8 +1,8 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { requireAccessToken } from '../../http/middleware/auth';
 import { clientIPAndLoginAccount, limitRequests } from '../../http/middleware/rate-limit';
-import { BEARER_SECURITY } from '../../http/openapi';
-import { AUTH_ERRORS, COMMON_ERRORS, problemResponse } from '../../http/openapi-responses';
+import { defineRoute } from '../../http/openapi-route';
+import { problems } from '../../http/problem';
 import {
   LoginFormSchema,
   PreTFATokenResponseSchema,
@@ -20,7 +20,8 @@ export const FormatQuerySchema = z.object({
   }),
 });
 
-export const signupRoute = createRoute({
+export const signupRoute = defineRoute({
+  operationId: 'signUp',
   method: 'post',
   path: '/auth/signup',
   tags: ['auth'],
@@ -40,13 +41,13 @@ export const signupRoute = createRoute({
         'image/svg+xml': { schema: z.string() },
       },
     },
-    400: problemResponse('Email already registered or malformed body'),
-    415: problemResponse('Body is not JSON'),
-    ...COMMON_ERRORS,
   },
+  sendsEmail: true,
+  problems: [problems.emailTaken(), problems.tfaRequiredDevice()],
 });
 
-export const loginRoute = createRoute({
+export const loginRoute = defineRoute({
+  operationId: 'logIn',
   method: 'post',
   path: '/auth/login',
   tags: ['auth'],
@@ -66,27 +67,25 @@ export const loginRoute = createRoute({
       description: 'Second factor required',
       content: { 'application/json': { schema: PreTFATokenResponseSchema } },
     },
-    400: problemResponse('Incorrect email or password'),
-    415: problemResponse('Body is not a form'),
-    ...COMMON_ERRORS,
   },
+  sendsEmail: true,
+  problems: [problems.invalidCredentials(), problems.accountLocked(1)],
 });
 
-export const testTokenRoute = createRoute({
+export const testTokenRoute = defineRoute({
+  operationId: 'testToken',
   method: 'get',
   path: '/auth/test-token',
   tags: ['auth'],
   summary: 'Return the user of the access token',
-  security: BEARER_SECURITY,
   middleware: [requireAccessToken] as const,
   responses: {
     200: { description: 'The authenticated user', content: { 'application/json': { schema: UserSchema } } },
-    ...AUTH_ERRORS,
-    ...COMMON_ERRORS,
   },
 });
 
-export const refreshRoute = createRoute({
+export const refreshRoute = defineRoute({
+  operationId: 'refreshTokens',
   method: 'post',
   path: '/auth/refresh',
   tags: ['auth'],
@@ -96,37 +95,38 @@ export const refreshRoute = createRoute({
   request: { body: { required: true, content: { 'application/json': { schema: RefreshRequestSchema } } } },
   responses: {
     200: { description: 'New tokens', content: { 'application/json': { schema: TokenResponseSchema } } },
-    401: problemResponse('Invalid, expired, reused or revoked refresh token'),
-    ...COMMON_ERRORS,
   },
+  problems: [problems.invalidRefreshToken()],
 });
 
-export const logoutRoute = createRoute({
+export const logoutRoute = defineRoute({
+  operationId: 'logOut',
   method: 'post',
   path: '/auth/logout',
   tags: ['auth'],
   summary: 'End the current session',
   description: "Revokes the access token's session: its refresh token stops working at once.",
-  security: BEARER_SECURITY,
   middleware: [requireAccessToken] as const,
-  responses: { 204: { description: 'Logged out' }, ...AUTH_ERRORS, ...COMMON_ERRORS },
+  responses: { 204: { description: 'Logged out' } },
 });
 
-export const logoutAllRoute = createRoute({
+export const logoutAllRoute = defineRoute({
+  operationId: 'logOutEverywhere',
   method: 'post',
   path: '/auth/logout_all',
   tags: ['auth'],
   summary: 'End every session of the user',
   description:
     "Revokes all of the user's sessions (every device): their refresh tokens stop working at once.",
-  security: BEARER_SECURITY,
   middleware: [requireAccessToken] as const,
   responses: {
     200: {
       description: 'Sessions revoked',
-      content: { 'application/json': { schema: z.object({ revoked_sessions: z.number().int() }) } },
+      content: {
+        'application/json': {
+          schema: z.object({ revoked_sessions: z.number().int() }).openapi('SessionsRevoked'),
+        },
+      },
     },
-    ...AUTH_ERRORS,
-    ...COMMON_ERRORS,
   },
 });

@@ -2,14 +2,26 @@
 import { z } from '@hono/zod-openapi';
 import { NewPasswordSchema, PASSWORD_MAX_LENGTH } from '../account/password-policy';
 
+export const EMAIL_MAX_LENGTH = 254;
+// zod's own email pattern, so the document states the rule the validator applies. The document's version
+// allows the surrounding whitespace that is trimmed before the check.
+const EMAIL_PATTERN = z.regexes.email;
+
 // Normalised (trimmed, lower-cased) before validation, as login normalises the username.
 export const EmailSchema = z
   .string()
   .trim()
   .toLowerCase()
-  .max(254)
-  .pipe(z.email({ message: 'Must be a valid email address' }))
-  .openapi({ example: 'ada@example.com' });
+  .max(EMAIL_MAX_LENGTH)
+  .pipe(z.email({ pattern: EMAIL_PATTERN, message: 'Must be a valid email address' }))
+  .openapi({
+    type: 'string',
+    format: 'email',
+    maxLength: EMAIL_MAX_LENGTH,
+    pattern: `^\\s*${EMAIL_PATTERN.source.slice(1, -1)}\\s*$`,
+    description: 'An email address (ASCII, with a dotted domain); trimmed and lower-cased before use',
+    example: 'ada@example.com',
+  });
 
 export const DeviceTypeSchema = z
   .enum(['email', 'code_generator'])
@@ -23,16 +35,32 @@ export const DeviceCreateSchema = z
 // One password rule for signup, reset and change (ASVS 6.2.1, 6.2.4, 6.2.9).
 export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../account/password-policy';
 
+// JSON Schema's if/then states the one rule between fields: `tfa_enabled: true` needs a device.
+const DEVICE_REQUIRED_WITH_TFA = {
+  if: { properties: { tfa_enabled: { const: true } }, required: ['tfa_enabled'] },
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's `then` keyword; this object is never awaited.
+  then: { properties: { device: { $ref: '#/components/schemas/DeviceCreate' } }, required: ['device'] },
+};
+
 export const SignupRequestSchema = z
   .object({
     email: EmailSchema,
     password: NewPasswordSchema,
-    full_name: z.string().trim().min(1).max(200).openapi({ example: 'Ada Lovelace' }),
+    full_name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .openapi({ pattern: '\\S', description: 'Trimmed; not only spaces', example: 'Ada Lovelace' }),
     tfa_enabled: z.boolean().default(false).openapi({ example: false }),
-    device: DeviceCreateSchema.nullish(),
+    // A union, not `.nullable()`: that would make the shared DeviceCreate component nullable as well.
+    device: z
+      .union([DeviceCreateSchema, z.null()])
+      .optional()
+      .openapi({ description: 'Required when tfa_enabled is true; ignored otherwise' }),
   })
   .strict()
-  .openapi('SignupRequest');
+  .openapi('SignupRequest', DEVICE_REQUIRED_WITH_TFA as object);
 
 export const UserSchema = z
   .object({
@@ -40,7 +68,7 @@ export const UserSchema = z
     email: z.string(),
     full_name: z.string(),
     tfa_enabled: z.boolean(),
-    device: z.object({ id: z.uuid(), device_type: DeviceTypeSchema }).nullable(),
+    device: z.union([z.object({ id: z.uuid(), device_type: DeviceTypeSchema }), z.null()]),
   })
   .openapi('User', {
     example: {
@@ -91,7 +119,11 @@ export const PreTFATokenResponseSchema = TokenResponseSchema.extend({ refresh_to
 // OAuth2 password grant form (RFC 6749 §4.3.2), as FastAPI's OAuth2PasswordRequestForm and Swagger UI send it.
 export const LoginFormSchema = z
   .object({
-    grant_type: z.literal('password').optional(),
+    // Swagger UI and FastAPI clients send every optional field, empty when unused: empty means absent.
+    grant_type: z
+      .enum(['password', ''])
+      .optional()
+      .openapi({ description: '`password`, or empty/absent (RFC 6749 §4.3.2)' }),
     username: z.string().min(1).max(254).openapi({ description: 'Your email', example: 'ada@example.com' }),
     password: z.string().min(1).max(PASSWORD_MAX_LENGTH),
     scope: z.string().optional(),

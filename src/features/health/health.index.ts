@@ -1,8 +1,10 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { App } from '../../app-env';
+import { defineRoute } from '../../http/openapi-route';
 
 // Liveness only: no database, so it is also the benchmark's ceiling (a bare route on the same runtime).
-const healthRoute = createRoute({
+const healthRoute = defineRoute({
+  operationId: 'getHealth',
   method: 'get',
   path: '/',
   tags: ['health'],
@@ -19,6 +21,7 @@ const healthRoute = createRoute({
       },
     },
   },
+  offline: true,
 });
 
 export function registerHealthRoutes(app: App): void {

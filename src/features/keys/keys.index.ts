@@ -1,13 +1,15 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { App } from '../../app-env';
 import { publicJWKS } from '../../crypto/jwt';
 import { provideDeps } from '../../http/middleware/deps';
+import { defineRoute } from '../../http/openapi-route';
 
 const JWKS_PATH = '/.well-known/jwks.json';
 
 // Public keys for verifying this service's access tokens without a shared secret (RFC 7517). Every
 // configured key is published, so tokens signed before a rotation keep verifying until they expire.
-const jwksRoute = createRoute({
+const jwksRoute = defineRoute({
+  operationId: 'getJWKS',
   method: 'get',
   path: JWKS_PATH,
   tags: ['auth'],
@@ -35,6 +37,7 @@ const jwksRoute = createRoute({
       },
     },
   },
+  offline: true,
 });
 
 export function registerKeysRoutes(app: App): void {

@@ -1,6 +1,6 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { limitRequests } from '../../http/middleware/rate-limit';
-import { COMMON_ERRORS } from '../../http/openapi-responses';
+import { defineRoute } from '../../http/openapi-route';
 
 export const TaskStatusSchema = z
   .object({
@@ -18,7 +18,8 @@ export const TaskStatusSchema = z
   })
   .openapi('TaskStatus');
 
-export const testEmailRoute = createRoute({
+export const testEmailRoute = defineRoute({
+  operationId: 'sendTestEmail',
   method: 'get',
   path: '/tasks/test-celery',
   tags: ['tasks'],
@@ -27,13 +28,14 @@ export const testEmailRoute = createRoute({
   responses: {
     200: {
       description: 'The task id',
-      content: { 'application/json': { schema: z.object({ task_id: z.uuid() }) } },
+      content: { 'application/json': { schema: z.object({ task_id: z.uuid() }).openapi('TaskCreated') } },
     },
-    ...COMMON_ERRORS,
   },
+  sendsEmail: true,
 });
 
-export const taskStatusRoute = createRoute({
+export const taskStatusRoute = defineRoute({
+  operationId: 'getTaskStatus',
   method: 'get',
   path: '/tasks/taskstatus',
   tags: ['tasks'],
@@ -43,6 +45,5 @@ export const taskStatusRoute = createRoute({
   request: { query: z.object({ task_id: z.uuid() }) },
   responses: {
     200: { description: 'The task status', content: { 'application/json': { schema: TaskStatusSchema } } },
-    ...COMMON_ERRORS,
   },
 });

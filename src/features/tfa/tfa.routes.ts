@@ -1,23 +1,28 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { requireAccessToken, requirePreTFAToken } from '../../http/middleware/auth';
 import { limitRequests } from '../../http/middleware/rate-limit';
-import { BEARER_SECURITY } from '../../http/openapi';
-import { AUTH_ERRORS, COMMON_ERRORS, problemResponse } from '../../http/openapi-responses';
+import { defineRoute } from '../../http/openapi-route';
+import { problems } from '../../http/problem';
 import { FormatQuerySchema } from '../auth/auth.routes';
-import { DeviceCreateSchema, QRCodeJSONSchema, TokenResponseSchema } from '../auth/auth.schemas';
+import {
+  DeviceCreateSchema,
+  DeviceTypeSchema,
+  QRCodeJSONSchema,
+  TokenResponseSchema,
+} from '../auth/auth.schemas';
 
 const QR_CONTENT = {
   'image/svg+xml': { schema: z.string() },
   'application/json': { schema: QRCodeJSONSchema.omit({ user: true }) },
 };
 
-export const loginTFARoute = createRoute({
+export const loginTFARoute = defineRoute({
+  operationId: 'logInWithCode',
   method: 'post',
   path: '/tfa/login_tfa',
   tags: ['tfa'],
   summary: 'Finish a login with the authenticator or emailed code',
   description: 'Send the pre-TFA token from /auth/login as the bearer token. Each code is accepted once.',
-  security: BEARER_SECURITY,
   middleware: [limitRequests('AUTH_IP_LIMITER'), requirePreTFAToken] as const,
   request: {
     query: z.object({
@@ -26,18 +31,16 @@ export const loginTFARoute = createRoute({
   },
   responses: {
     200: { description: 'Logged in', content: { 'application/json': { schema: TokenResponseSchema } } },
-    ...AUTH_ERRORS,
-    403: problemResponse('TOTP token mismatch'),
-    ...COMMON_ERRORS,
   },
+  problems: [problems.challengeExpired(), problems.totpMismatch(), problems.accountLocked(1)],
 });
 
-export const recoverTFARoute = createRoute({
+export const recoverTFARoute = defineRoute({
+  operationId: 'logInWithBackupToken',
   method: 'post',
   path: '/tfa/recover_tfa',
   tags: ['tfa'],
   summary: 'Finish a login with a single-use backup token',
-  security: BEARER_SECURITY,
   middleware: [limitRequests('AUTH_IP_LIMITER'), requirePreTFAToken] as const,
   request: {
     query: z.object({
@@ -53,37 +56,37 @@ export const recoverTFARoute = createRoute({
       description: 'Logged in; the backup token is spent',
       content: { 'application/json': { schema: TokenResponseSchema } },
     },
-    ...AUTH_ERRORS,
-    403: problemResponse('TOTP backup token not found'),
-    404: problemResponse('No backup tokens left'),
-    ...COMMON_ERRORS,
   },
+  problems: [
+    problems.challengeExpired(),
+    problems.backupTokenNotFound(),
+    problems.backupTokensExhausted('{email}'),
+    problems.accountLocked(1),
+  ],
 });
 
-export const getMyQRCodeRoute = createRoute({
+export const getMyQRCodeRoute = defineRoute({
+  operationId: 'getMyQRCode',
   method: 'get',
   path: '/tfa/get_my_qrcode',
   tags: ['tfa'],
   summary: "The QR code of the user's authenticator app secret",
-  security: BEARER_SECURITY,
   middleware: [requireAccessToken] as const,
   request: { query: FormatQuerySchema },
   responses: {
     200: { description: 'The QR code', content: QR_CONTENT },
-    400: problemResponse('No code_generator device'),
-    ...AUTH_ERRORS,
-    ...COMMON_ERRORS,
   },
+  problems: [problems.notCodeGenerator('{email}')],
 });
 
-export const enableTFARoute = createRoute({
+export const enableTFARoute = defineRoute({
+  operationId: 'enableTFA',
   method: 'put',
   path: '/tfa/enable_tfa',
   tags: ['tfa'],
   summary: 'Enable two-factor authentication',
   description:
     'Creates the device and emails backup tokens. For code_generator answers with the QR code to scan.',
-  security: BEARER_SECURITY,
   middleware: [requireAccessToken] as const,
   request: {
     query: FormatQuerySchema,
@@ -97,13 +100,12 @@ export const enableTFARoute = createRoute({
         'application/json': {
           schema: z.union([
             QRCodeJSONSchema.omit({ user: true }),
-            z.object({ tfa_enabled: z.literal(true), device_type: z.string() }),
+            z.object({ tfa_enabled: z.literal(true), device_type: DeviceTypeSchema }).openapi('TFAEnabled'),
           ]),
         },
       },
     },
-    400: problemResponse('Already enabled'),
-    ...AUTH_ERRORS,
-    ...COMMON_ERRORS,
   },
+  sendsEmail: true,
+  problems: [problems.tfaAlreadyEnabled('{email}')],
 });

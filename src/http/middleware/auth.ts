@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../../app-env';
 import { InvalidTokenError, type TokenKind, verifyToken } from '../../crypto/jwt';
+import { BEARER_SECURITY, withContract } from '../openapi-route';
 import { problems } from '../problem';
 
 function readBearerToken(authorization: string | undefined): string | undefined {
@@ -26,20 +27,32 @@ async function verifyBearer(c: Context<AppEnv>, kind: TokenKind) {
   }
 }
 
-export const requireAccessToken = createMiddleware<AppEnv>(async (c, next) => {
-  const claims = await verifyBearer(c, 'access');
-  c.set('principal', {
-    userId: String(claims.sub),
-    amr: Array.isArray(claims.amr) ? claims.amr.map(String) : [],
-    sessionId: typeof claims.sid === 'string' ? claims.sid : undefined,
-  });
-  await next();
-});
+// What an operation behind either check documents: the padlock and the two 401s.
+const BEARER_CONTRACT = {
+  security: BEARER_SECURITY,
+  problems: [problems.missingToken(), problems.invalidToken()],
+};
+
+export const requireAccessToken = withContract(
+  createMiddleware<AppEnv>(async (c, next) => {
+    const claims = await verifyBearer(c, 'access');
+    c.set('principal', {
+      userId: String(claims.sub),
+      amr: Array.isArray(claims.amr) ? claims.amr.map(String) : [],
+      sessionId: typeof claims.sid === 'string' ? claims.sid : undefined,
+    });
+    await next();
+  }),
+  BEARER_CONTRACT,
+);
 
 // Pre-TFA tokens are checked statelessly (no database round trip); the challenge row they name is checked
 // by the second-factor statement itself.
-export const requirePreTFAToken = createMiddleware<AppEnv>(async (c, next) => {
-  const claims = await verifyBearer(c, 'pre_tfa');
-  c.set('challenge', { userId: String(claims.sub), challengeId: String(claims.jti) });
-  await next();
-});
+export const requirePreTFAToken = withContract(
+  createMiddleware<AppEnv>(async (c, next) => {
+    const claims = await verifyBearer(c, 'pre_tfa');
+    c.set('challenge', { userId: String(claims.sub), challengeId: String(claims.jti) });
+    await next();
+  }),
+  BEARER_CONTRACT,
+);

@@ -5,6 +5,7 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../../app-env';
 import { normalizeEmail } from '../../config';
+import { withContract } from '../openapi-route';
 import { problems } from '../problem';
 
 type LimiterBinding =
@@ -32,25 +33,24 @@ type KeyOf = (c: Context<AppEnv>) => Promise<string | undefined> | string | unde
 export function limitRequests(binding: LimiterBinding, keyOf: KeyOf = clientIP) {
   const policy = LIMIT_POLICIES[binding];
   const policyHeader = `"${policy.name}";q=${policy.limit};w=${policy.periodSeconds}`;
-  return createMiddleware<AppEnv>(async (c, next) => {
+  const rateLimited = () =>
+    problems.tooManyRequests(policy.periodSeconds, 'Too many requests from this client; try again later.', {
+      'ratelimit-policy': policyHeader,
+      ratelimit: `"${policy.name}";r=0;t=${policy.periodSeconds}`,
+    });
+  const middleware = createMiddleware<AppEnv>(async (c, next) => {
     const key = await keyOf(c);
     if (key !== undefined) {
       const { success } = await c.env[binding].limit({ key: `${policy.name}:${key}` });
       if (!success) {
         c.get('deps')?.log({ event: 'rate_limited', policy: policy.name, route: c.req.routePath });
-        throw problems.tooManyRequests(
-          policy.periodSeconds,
-          'Too many requests from this client; try again later.',
-          {
-            'ratelimit-policy': policyHeader,
-            ratelimit: `"${policy.name}";r=0;t=${policy.periodSeconds}`,
-          },
-        );
+        throw rateLimited();
       }
     }
     await next();
     c.header('ratelimit-policy', policyHeader, { append: true });
   });
+  return withContract(middleware, { problems: [rateLimited()] });
 }
 
 // The login form's username, so one client cannot grind one account faster than the per-IP limit allows.
