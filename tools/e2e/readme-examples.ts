@@ -136,7 +136,7 @@ function findBackupTokens(output: string, email: string): string[] {
   return tokens;
 }
 
-async function waitForBackupToken(stack: Stack, email: string, spent: Set<string>): Promise<string> {
+export async function waitForBackupToken(stack: Stack, email: string, spent: Set<string>): Promise<string> {
   const deadline = Date.now() + EMAIL_WAIT_MS;
   while (Date.now() < deadline) {
     const token = findBackupTokens(stack.output(), email).find((t) => !spent.has(t));

@@ -18,10 +18,14 @@ const GENERATED_HEADER =
 if (import.meta.main) {
   writeFileSync(DOCUMENT_PATH, `${JSON.stringify(await buildOpenAPIDocument(), null, 2)}\n`);
   mkdirSync(dirname(TYPES_PATH), { recursive: true });
-  execFileSync(process.execPath, [OPENAPI_TYPESCRIPT, DOCUMENT_PATH, '--output', TYPES_PATH], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  execFileSync(
+    process.execPath,
+    [OPENAPI_TYPESCRIPT, DOCUMENT_PATH, '--output', TYPES_PATH, '--default-non-nullable=false'],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   writeFileSync(TYPES_PATH, GENERATED_HEADER + readFileSync(TYPES_PATH, 'utf8'));
   console.log(`wrote ${relative(ROOT, DOCUMENT_PATH)} and ${relative(ROOT, TYPES_PATH)}`);
 }

@@ -494,7 +494,7 @@ export interface components {
              * @default false
              * @example false
              */
-            tfa_enabled: boolean;
+            tfa_enabled?: boolean;
             /** @description Required when tfa_enabled is true; ignored otherwise */
             device?: components["schemas"]["DeviceCreate"] | null;
         };
