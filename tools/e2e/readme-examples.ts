@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as OTPAuth from 'otpauth';
+import { runOriginalReadme } from './original-readme.ts';
 import { type Stack, startStack } from './stack.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -99,7 +100,12 @@ function describeRoute(command: string): string {
 
 const execFileAsync = promisify(execFile);
 
-async function runCurl(example: Example, env: Record<string, string>, outFile: string): Promise<Outcome> {
+export async function runCurl(
+  example: Pick<Example, 'command'>,
+  env: Record<string, string>,
+  outFile: string,
+  cwd?: string,
+): Promise<Outcome> {
   // Only our output flags are added: the rest is the README's command as a reader would paste it.
   const command = example.command.replace(
     /^curl /,
@@ -108,6 +114,7 @@ async function runCurl(example: Example, env: Record<string, string>, outFile: s
   rmSync(outFile, { force: true });
   const { stdout } = await execFileAsync('bash', ['-c', command], {
     env: { ...process.env, ...env, E2E_OUT: outFile },
+    cwd,
   });
   let body = '';
   try {
@@ -245,6 +252,10 @@ async function main(): Promise<number> {
       }
       await runOne(example, example.route);
     }
+    console.log('the original fastapi_2fa README (tools/e2e/fastapi-2fa-readme-curl.md):');
+    const original = await runOriginalReadme(stack, workDir);
+    passed += original.passed;
+    failed += original.failed;
   } finally {
     await stack.stop();
     rmSync(workDir, { recursive: true, force: true });
