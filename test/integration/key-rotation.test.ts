@@ -5,7 +5,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { encodeBase64url } from '../../src/crypto/encoding';
 import worker from '../../src/index';
-import { BASE, bearer, PASSWORD, randomIP, type Tokens, uniqueEmail } from '../support/api';
+import { BASE, bearer, PASSWORD, randomIP, sendChecked, type Tokens, uniqueEmail } from '../support/api';
 import { sqlQuery } from '../support/db';
 import { codeAt, signUpWithAuthenticator } from '../support/tfa';
 
@@ -19,7 +19,7 @@ const rotatedEnv = {
 async function callRotated(path: string, init: RequestInit = {}): Promise<Response> {
   const request = new Request(`${BASE}${path}`, init);
   request.headers.set('cf-connecting-ip', randomIP());
-  return await worker.fetch(request, rotatedEnv, createExecutionContext());
+  return await sendChecked(request, (r) => worker.fetch(r, rotatedEnv, createExecutionContext()));
 }
 
 describe('encryption key rotation', () => {

@@ -9,10 +9,18 @@ export const BASE = 'http://edge-2fa.test';
 // Each request comes from its own random client IP unless a test pins one, so the per-IP limits only
 // bite in the tests written for them. Every response is checked against the OpenAPI document first
 // (openapi-conformance.ts): a response the document does not declare fails the test that got it.
-export async function call(path: string, init: RequestInit = {}): Promise<Response> {
+export function call(path: string, init: RequestInit = {}): Promise<Response> {
   const request = new Request(`${BASE}${path}`, init);
   if (!request.headers.has('cf-connecting-ip')) request.headers.set('cf-connecting-ip', randomIP());
-  const response = await exports.default.fetch(request);
+  return sendChecked(request);
+}
+
+/** Sends through `send` (the Worker as deployed, by default) and checks the response against the document. */
+export async function sendChecked(
+  request: Request,
+  send: (request: Request) => Promise<Response> | Response = (r) => exports.default.fetch(r),
+): Promise<Response> {
+  const response = await send(request);
   await assertResponseConforms(request, response.clone());
   return response;
 }
