@@ -81,12 +81,14 @@ export const problems = {
     new ProblemError(422, 'validation_failed', 'The request has invalid or missing fields.', { errors }),
   malformedBody: (detail: string) => new ProblemError(400, 'malformed_body', detail),
   bodyTooLarge: () => new ProblemError(413, 'body_too_large', 'The request body is too large.'),
-  // One sentence for every operation: the error handler does not know which media type the route wanted.
-  unsupportedMediaType: () =>
+  // The error handler does not know which media type the route wanted: one sentence fits every operation.
+  unsupportedMediaType: (expected?: string) =>
     new ProblemError(
       415,
       'unsupported_media_type',
-      'The request body must be JSON (a form for /auth/login), with a Content-Type that says so.',
+      expected
+        ? `The request body must be ${expected}.`
+        : 'The request body must be JSON (a form for /auth/login), with a Content-Type that says so.',
     ),
   notFound: () => new ProblemError(404, 'not_found', 'No such resource.'),
   methodNotAllowed: () => new ProblemError(405, 'method_not_allowed', 'This method is not allowed here.'),
