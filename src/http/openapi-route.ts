@@ -63,5 +63,5 @@ export function defineRoute<
     ...route,
     security,
     responses: { ...route.responses, ...problemResponses(thrown) },
-  } as R);
+  } as R & { security: NonNullable<RouteConfig['security']> });
 }
