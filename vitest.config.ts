@@ -1,5 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import { LOCAL_CONNECTION_STRING } from './tools/gateway/credentials.ts';
 import { generateWorkerSecrets } from './tools/secrets.ts';
 
 // Fresh secrets for every run: nothing secret is committed, and no test can depend on a fixed key.
@@ -17,8 +18,8 @@ function workerProject(name: string, include: string[]): TestProjectInlineConfig
             ...TEST_SECRETS,
             NEON_HTTP_ENDPOINT: inject<string>('gatewayUrl'),
             GATEWAY_CONTROL_URL: inject<string>('gatewayControlUrl'),
-            // The gateway ignores the connection string; the driver only insists on its shape.
-            DATABASE_URL: 'postgresql://edge2fa:local@db.localtest.me/edge2fa',
+            // The credentials the gateway accepts, as Neon checks them (tools/gateway/credentials.ts).
+            DATABASE_URL: LOCAL_CONNECTION_STRING,
             ADMIN_EMAILS: 'admin@example.com',
           },
         },
