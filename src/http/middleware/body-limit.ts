@@ -25,11 +25,8 @@ export const limitBodySize = createMiddleware<AppEnv>(async (c, next) => {
     const { done, value } = await reader.read();
     if (done) break;
     receivedBytes += value.byteLength;
-    if (receivedBytes > MAX_BODY_BYTES) {
-      // Stop the sender: nothing more of this body will be read.
-      await reader.cancel().catch(() => undefined);
-      throw problems.bodyTooLarge(MAX_BODY_BYTES);
-    }
+    // The rest is never read; the runtime drops it with the request.
+    if (receivedBytes > MAX_BODY_BYTES) throw problems.bodyTooLarge(MAX_BODY_BYTES);
     chunks.push(value);
   }
   const bytes = new Uint8Array(receivedBytes);
