@@ -26,7 +26,7 @@ export function registerDocs(app: App): void {
       title: 'edge-2fa',
       version: '1.0.0',
       description:
-        'Authentication with optional two-factor authentication (authenticator app or email), on one Cloudflare Worker. Errors are RFC 9457 problem details with a human `detail` and a machine `code`.',
+        'Authentication with optional two-factor authentication (authenticator app or email), on one Cloudflare Worker. Errors are RFC 9457 problem details with a human `detail` and a machine `code`. Request bodies are limited to 16 KiB (413); text fields refuse NUL, names refuse control and format characters (422). Every response except `/`, `/docs`, this document and the JWKS is `Cache-Control: no-store`.',
     },
     tags: [
       { name: 'auth', description: 'Sign up, log in, tokens' },
