@@ -1,5 +1,6 @@
 // Shared OpenAPI response entries: every error is an RFC 9457 problem.
 import { z } from '@hono/zod-openapi';
+import { MAX_BODY_BYTES } from './middleware/body-limit';
 import { PROBLEM_CONTENT_TYPE } from './problem';
 
 export const ProblemSchema = z
@@ -25,4 +26,9 @@ export const COMMON_ERRORS = {
 
 export const AUTH_ERRORS = {
   401: problemResponse('Missing, invalid or expired token'),
+} as const;
+
+// Every operation that takes a body: the limit is enforced before anything parses it (middleware/body-limit).
+export const BODY_ERRORS = {
+  413: problemResponse(`The body is larger than ${MAX_BODY_BYTES / 1024} KiB`),
 } as const;

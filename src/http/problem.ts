@@ -75,11 +75,30 @@ export class ProblemError extends Error {
 const bearerChallenge = (error?: 'invalid_token') =>
   error ? `Bearer realm="edge-2fa", error="${error}"` : 'Bearer realm="edge-2fa"';
 
+// The detail names what failed, so a person reading only `detail` (as FastAPI clients do) can fix it.
+function describeFieldErrors(errors: FieldError[]): string {
+  const shown = errors.slice(0, 3).map((error) => `${error.field}: ${error.message}`);
+  const more = errors.length > 3 ? `; and ${errors.length - 3} more (see errors)` : '';
+  return `The request has invalid or missing fields (${shown.join('; ')}${more}).`;
+}
+
 // The catalogue. Messages kept from the original service where clients may match on them.
 export const problems = {
   validation: (errors: FieldError[]) =>
-    new ProblemError(422, 'validation_failed', 'The request has invalid or missing fields.', { errors }),
+    new ProblemError(422, 'validation_failed', describeFieldErrors(errors), { errors }),
   malformedBody: (detail: string) => new ProblemError(400, 'malformed_body', detail),
+  bodyTooLarge: (maxBytes: number) =>
+    new ProblemError(
+      413,
+      'body_too_large',
+      `The request body is larger than ${maxBytes / 1024} KiB (${maxBytes} bytes); no request of this API needs that much.`,
+    ),
+  invalidText: () =>
+    new ProblemError(
+      400,
+      'invalid_text',
+      'The request contains text the database cannot store (a NUL or an invalid character); remove it and retry.',
+    ),
   unsupportedMediaType: (expected: string) =>
     new ProblemError(415, 'unsupported_media_type', `The request body must be ${expected}.`),
   notFound: () => new ProblemError(404, 'not_found', 'No such resource.'),

@@ -58,3 +58,9 @@ export function loginCodeIn(email: CapturedEmail): string {
   if (!code) throw new Error('No code in the email');
   return code;
 }
+
+export function resetTokenIn(email: CapturedEmail): string {
+  const token = email.body.split('\n').find((line) => /^[A-Za-z0-9_-]{43}$/.test(line));
+  if (!token) throw new Error('No reset token in the email');
+  return token;
+}

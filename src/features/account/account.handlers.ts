@@ -67,7 +67,6 @@ export const regenerateBackupTokensHandler: AppRouteHandler<typeof regenerateBac
 
 export const tfaStatus: AppRouteHandler<typeof tfaStatusRoute> = async (c) => {
   const status = await getTwoFactorStatus(c.get('deps'), c.get('principal').userId);
-  c.header('cache-control', 'no-store');
   return c.json(
     {
       tfa_enabled: status.tfaEnabled,

@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { requireAccessToken } from '../../http/middleware/auth';
 import { limitRequests } from '../../http/middleware/rate-limit';
 import { BEARER_SECURITY } from '../../http/openapi';
-import { AUTH_ERRORS, COMMON_ERRORS, problemResponse } from '../../http/openapi-responses';
+import { AUTH_ERRORS, BODY_ERRORS, COMMON_ERRORS, problemResponse } from '../../http/openapi-responses';
 import {
   AcceptedDetailSchema,
   BackupTokensRegeneratedSchema,
@@ -30,6 +30,7 @@ export const forgotPasswordRoute = createRoute({
     202: { description: 'Accepted', content: { 'application/json': { schema: AcceptedDetailSchema } } },
     400: problemResponse('Malformed body'),
     415: problemResponse('Body is not JSON'),
+    ...BODY_ERRORS,
     ...COMMON_ERRORS,
   },
 });
@@ -50,6 +51,7 @@ export const resetPasswordRoute = createRoute({
     },
     400: problemResponse('Invalid, expired or already used token'),
     415: problemResponse('Body is not JSON'),
+    ...BODY_ERRORS,
     ...COMMON_ERRORS,
   },
 });
@@ -72,6 +74,7 @@ export const changePasswordRoute = createRoute({
     400: problemResponse('The current password is incorrect'),
     ...AUTH_ERRORS,
     415: problemResponse('Body is not JSON'),
+    ...BODY_ERRORS,
     ...COMMON_ERRORS,
   },
 });
@@ -94,6 +97,7 @@ export const disableTFARoute = createRoute({
     ...AUTH_ERRORS,
     403: problemResponse('Incorrect password or code'),
     415: problemResponse('Body is not JSON'),
+    ...BODY_ERRORS,
     ...COMMON_ERRORS,
   },
 });
@@ -116,6 +120,7 @@ export const regenerateBackupTokensRoute = createRoute({
     ...AUTH_ERRORS,
     403: problemResponse('Incorrect password or code'),
     415: problemResponse('Body is not JSON'),
+    ...BODY_ERRORS,
     ...COMMON_ERRORS,
   },
 });

@@ -29,7 +29,6 @@ export const signup: AppRouteHandler<typeof signupRoute> = async (c) => {
 export const login: AppRouteHandler<typeof loginRoute> = async (c) => {
   const form = c.req.valid('form');
   const result = await logIn(c.get('deps'), { username: form.username, password: form.password });
-  c.header('cache-control', 'no-store');
   if (result.kind === 'second_factor_required') {
     return c.json(
       { access_token: result.preTFAToken, refresh_token: null, token_type: 'bearer' as const },
@@ -46,7 +45,6 @@ export const testToken: AppRouteHandler<typeof testTokenRoute> = async (c) => {
 
 export const refresh: AppRouteHandler<typeof refreshRoute> = async (c) => {
   const { refresh_token } = c.req.valid('json');
-  c.header('cache-control', 'no-store');
   return c.json(await refreshTokens(c.get('deps'), refresh_token), 200);
 };
 

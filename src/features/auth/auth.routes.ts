@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { requireAccessToken } from '../../http/middleware/auth';
 import { clientIPAndLoginAccount, limitRequests } from '../../http/middleware/rate-limit';
 import { BEARER_SECURITY } from '../../http/openapi';
-import { AUTH_ERRORS, COMMON_ERRORS, problemResponse } from '../../http/openapi-responses';
+import { AUTH_ERRORS, BODY_ERRORS, COMMON_ERRORS, problemResponse } from '../../http/openapi-responses';
 import {
   LoginFormSchema,
   PreTFATokenResponseSchema,
@@ -42,6 +42,7 @@ export const signupRoute = createRoute({
     },
     400: problemResponse('Email already registered or malformed body'),
     415: problemResponse('Body is not JSON'),
+    ...BODY_ERRORS,
     ...COMMON_ERRORS,
   },
 });
@@ -68,6 +69,7 @@ export const loginRoute = createRoute({
     },
     400: problemResponse('Incorrect email or password'),
     415: problemResponse('Body is not a form'),
+    ...BODY_ERRORS,
     ...COMMON_ERRORS,
   },
 });
@@ -97,6 +99,7 @@ export const refreshRoute = createRoute({
   responses: {
     200: { description: 'New tokens', content: { 'application/json': { schema: TokenResponseSchema } } },
     401: problemResponse('Invalid, expired, reused or revoked refresh token'),
+    ...BODY_ERRORS,
     ...COMMON_ERRORS,
   },
 });

@@ -1,10 +1,10 @@
 // API DTOs (never table rows), registered as OpenAPI components with examples.
 import { z } from '@hono/zod-openapi';
-import { NewPasswordSchema, PASSWORD_MAX_LENGTH } from '../account/password-policy';
+import { displayText, plainText } from '../../http/input-text';
+import { CurrentPasswordSchema, NewPasswordSchema } from '../account/password-policy';
 
 // Normalised (trimmed, lower-cased) before validation, as login normalises the username.
-export const EmailSchema = z
-  .string()
+export const EmailSchema = plainText()
   .trim()
   .toLowerCase()
   .max(254)
@@ -27,11 +27,21 @@ export const SignupRequestSchema = z
   .object({
     email: EmailSchema,
     password: NewPasswordSchema,
-    full_name: z.string().trim().min(1).max(200).openapi({ example: 'Ada Lovelace' }),
+    full_name: displayText(200).openapi({
+      description: 'One line of printable text: control and format characters are refused',
+      example: 'Ada Lovelace',
+    }),
     tfa_enabled: z.boolean().default(false).openapi({ example: false }),
-    device: DeviceCreateSchema.nullish(),
+    device: DeviceCreateSchema.nullish().openapi({
+      description: 'Required with, and only with, tfa_enabled: true',
+    }),
   })
   .strict()
+  // A device without tfa_enabled used to be dropped in silence: the client believed it had a second factor.
+  .refine((body) => !body.device || body.tfa_enabled, {
+    path: ['device'],
+    message: 'A device is only accepted with tfa_enabled: true; send tfa_enabled: true, or leave device out',
+  })
   .openapi('SignupRequest');
 
 export const UserSchema = z
@@ -92,15 +102,15 @@ export const PreTFATokenResponseSchema = TokenResponseSchema.extend({ refresh_to
 export const LoginFormSchema = z
   .object({
     grant_type: z.literal('password').optional(),
-    username: z.string().min(1).max(254).openapi({ description: 'Your email', example: 'ada@example.com' }),
-    password: z.string().min(1).max(PASSWORD_MAX_LENGTH),
-    scope: z.string().optional(),
-    client_id: z.string().optional(),
-    client_secret: z.string().optional(),
+    username: plainText().min(1).max(254).openapi({ description: 'Your email', example: 'ada@example.com' }),
+    password: CurrentPasswordSchema,
+    scope: plainText().optional(),
+    client_id: plainText().optional(),
+    client_secret: plainText().optional(),
   })
   .openapi('LoginForm');
 
 export const RefreshRequestSchema = z
-  .object({ refresh_token: z.string().min(1).max(4096) })
+  .object({ refresh_token: plainText().min(1).max(4096) })
   .strict()
   .openapi('RefreshRequest');

@@ -1,10 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { App } from '../../app-env';
 
+export const HEALTH_PATH = '/';
+
 // Liveness only: no database, so it is also the benchmark's ceiling (a bare route on the same runtime).
 const healthRoute = createRoute({
   method: 'get',
-  path: '/',
+  path: HEALTH_PATH,
   tags: ['health'],
   summary: 'Liveness',
   responses: {

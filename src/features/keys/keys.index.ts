@@ -3,7 +3,7 @@ import type { App } from '../../app-env';
 import { publicJWKS } from '../../crypto/jwt';
 import { provideDeps } from '../../http/middleware/deps';
 
-const JWKS_PATH = '/.well-known/jwks.json';
+export const JWKS_PATH = '/.well-known/jwks.json';
 
 // Public keys for verifying this service's access tokens without a shared secret (RFC 7517). Every
 // configured key is published, so tokens signed before a rotation keep verifying until they expire.

@@ -1,8 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { plainText } from '../../http/input-text';
 import { requireAccessToken, requirePreTFAToken } from '../../http/middleware/auth';
 import { limitRequests } from '../../http/middleware/rate-limit';
 import { BEARER_SECURITY } from '../../http/openapi';
-import { AUTH_ERRORS, COMMON_ERRORS, problemResponse } from '../../http/openapi-responses';
+import { AUTH_ERRORS, BODY_ERRORS, COMMON_ERRORS, problemResponse } from '../../http/openapi-responses';
 import { FormatQuerySchema } from '../auth/auth.routes';
 import { DeviceCreateSchema, QRCodeJSONSchema, TokenResponseSchema } from '../auth/auth.schemas';
 
@@ -10,6 +11,35 @@ const QR_CONTENT = {
   'image/svg+xml': { schema: z.string() },
   'application/json': { schema: QRCodeJSONSchema.omit({ user: true }) },
 };
+
+const CODE_IN_QUERY_DEPRECATED =
+  'Deprecated, kept for clients of the original service: a query string ends up in access logs, proxy logs and browser history. Send the code in the body (form or JSON) instead. If both are sent they must be equal (else 422).';
+
+// The code goes in a form or JSON body (preferred) or, as the original service had it, the query string.
+function secondFactorCodeRequest<const Field extends string>(
+  field: Field,
+  componentName: string,
+  code: ReturnType<typeof plainText>,
+) {
+  const body = z
+    .object({ [field]: code.optional() } as Record<Field, z.ZodOptional<typeof code>>)
+    .openapi(componentName);
+  return {
+    query: z.object({
+      [field]: code
+        .optional()
+        .openapi({ description: CODE_IN_QUERY_DEPRECATED, param: { deprecated: true } }),
+    } as Record<Field, z.ZodOptional<typeof code>>),
+    body: {
+      required: false,
+      description: `The code as \`${field}\` (preferred to the query string)`,
+      content: {
+        'application/x-www-form-urlencoded': { schema: body },
+        'application/json': { schema: body },
+      },
+    },
+  };
+}
 
 export const loginTFARoute = createRoute({
   method: 'post',
@@ -19,15 +49,16 @@ export const loginTFARoute = createRoute({
   description: 'Send the pre-TFA token from /auth/login as the bearer token. Each code is accepted once.',
   security: BEARER_SECURITY,
   middleware: [limitRequests('AUTH_IP_LIMITER'), requirePreTFAToken] as const,
-  request: {
-    query: z.object({
-      tfa_token: z.string().min(1).max(64).openapi({ description: 'The 6-digit code', example: '123456' }),
-    }),
-  },
+  request: secondFactorCodeRequest(
+    'tfa_token',
+    'LoginTFACode',
+    plainText().min(1).max(64).openapi({ description: 'The 6-digit code', example: '123456' }),
+  ),
   responses: {
     200: { description: 'Logged in', content: { 'application/json': { schema: TokenResponseSchema } } },
     ...AUTH_ERRORS,
     403: problemResponse('TOTP token mismatch'),
+    ...BODY_ERRORS,
     ...COMMON_ERRORS,
   },
 });
@@ -39,15 +70,14 @@ export const recoverTFARoute = createRoute({
   summary: 'Finish a login with a single-use backup token',
   security: BEARER_SECURITY,
   middleware: [limitRequests('AUTH_IP_LIMITER'), requirePreTFAToken] as const,
-  request: {
-    query: z.object({
-      tfa_backup_token: z
-        .string()
-        .min(1)
-        .max(64)
-        .openapi({ description: 'A backup token from the activation email', example: 'K7QM-2XWD-9RTA' }),
-    }),
-  },
+  request: secondFactorCodeRequest(
+    'tfa_backup_token',
+    'RecoverTFACode',
+    plainText()
+      .min(1)
+      .max(64)
+      .openapi({ description: 'A backup token from the activation email', example: 'K7QM-2XWD-9RTA' }),
+  ),
   responses: {
     200: {
       description: 'Logged in; the backup token is spent',
@@ -56,6 +86,7 @@ export const recoverTFARoute = createRoute({
     ...AUTH_ERRORS,
     403: problemResponse('TOTP backup token not found'),
     404: problemResponse('No backup tokens left'),
+    ...BODY_ERRORS,
     ...COMMON_ERRORS,
   },
 });
@@ -104,6 +135,7 @@ export const enableTFARoute = createRoute({
     },
     400: problemResponse('Already enabled'),
     ...AUTH_ERRORS,
+    ...BODY_ERRORS,
     ...COMMON_ERRORS,
   },
 });
