@@ -11,6 +11,8 @@ export type Deps = {
   emailQueue: Queue;
   nowMs: () => number;
   log: (event: Record<string, unknown>) => void;
+  // Work that need not block the answer (notices whose timing would tell something): ctx.waitUntil.
+  defer: (work: Promise<unknown>) => void;
 };
 
 // Who a verified access token says the caller is (claims already checked by the auth middleware).

@@ -97,11 +97,21 @@ describe('POST /api/v1/tfa/login_tfa', () => {
 
   it('lets exactly one of concurrent uses of one code win', async () => {
     const { email, secret } = await signUpWithAuthenticator();
-    const challenges = await Promise.all(Array.from({ length: 5 }, () => startTFALogin(email)));
+    const preTFA = await startTFALogin(email);
     const code = codeAt(secret, Date.now());
-    const statuses = (await Promise.all(challenges.map((t) => loginTFA(t, code)))).map((r) => r.status);
+    const responses = await Promise.all(Array.from({ length: 5 }, () => loginTFA(preTFA, code)));
+    const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
-    expect(statuses.filter((s) => s === 403)).toHaveLength(4);
+    // The challenge is closed by the winner: the others find it used up.
+    expect(statuses.filter((s) => s === 401)).toHaveLength(4);
+  });
+
+  it('a new password login ends the earlier open challenge (one open challenge per user)', async () => {
+    const { email, secret } = await signUpWithAuthenticator();
+    const first = await startTFALogin(email);
+    const second = await startTFALogin(email);
+    await expectProblem(await loginTFA(first, codeAt(secret, Date.now())), 401, 'tfa_challenge_expired');
+    expect((await loginTFA(second, codeAt(secret, Date.now()))).status).toBe(200);
   });
 
   it('a pre-TFA token is single use: after success it cannot log in again', async () => {
@@ -174,12 +184,19 @@ describe('POST /api/v1/tfa/recover_tfa', () => {
 
   it('of 20 concurrent uses of one backup token exactly one succeeds', async () => {
     const { email, backupTokens } = await signUpWithAuthenticator();
-    const challenges = await Promise.all(Array.from({ length: 20 }, () => startTFALogin(email)));
+    const preTFA = await startTFALogin(email);
     const token = backupTokens[0] ?? '';
-    const statuses = (await Promise.all(challenges.map((t) => recoverTFA(t, token)))).map((r) => r.status);
+    const responses = await Promise.all(Array.from({ length: 20 }, () => recoverTFA(preTFA, token)));
+    const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
-    // The losers are wrong attempts on the account: refused as unknown, or by the lockout they add up to.
-    expect(statuses.filter((s) => s === 403 || s === 429)).toHaveLength(19);
+    // The winner closed the challenge: the others find it used up, and no token was spent twice.
+    expect(statuses.filter((s) => s === 401)).toHaveLength(19);
+    const winner = responses[statuses.indexOf(200)];
+    if (!winner) throw new Error('no winner');
+    const { access_token } = (await winner.json()) as Tokens;
+    const status = await call('/api/v1/tfa/status', { headers: bearer(access_token) });
+    const { backup_tokens_remaining } = (await status.json()) as { backup_tokens_remaining: number };
+    expect(backup_tokens_remaining).toBe(backupTokens.length - 1);
   });
 });
 
