@@ -17,6 +17,7 @@ import {
   loginTFA,
   readLoginCode,
   recoverTFA,
+  secretFromOtpauthURI,
   signUpWithAuthenticator,
   signUpWithEmailDevice,
   startTFALogin,
@@ -247,10 +248,17 @@ describe('PUT /api/v1/tfa/enable_tfa and GET /api/v1/tfa/get_my_qrcode', () => {
   });
 
   it('get_my_qrcode returns the same secret as enrolment for code_generator', async () => {
-    const { tokens } = await signUpAndLogIn();
-    const enrolled = (await (await enable(tokens.access_token, 'code_generator', '?format=json')).json()) as {
+    const { email, tokens: passwordOnly } = await signUpAndLogIn();
+    const enrolled = (await (
+      await enable(passwordOnly.access_token, 'code_generator', '?format=json')
+    ).json()) as {
       otpauth_uri: string;
     };
+    // Showing the secret again needs a fresh authenticator-app login (aal2).
+    const secret = secretFromOtpauthURI(enrolled.otpauth_uri);
+    const tokens = (await (
+      await loginTFA(await startTFALogin(email), codeAt(secret, Date.now()))
+    ).json()) as Tokens;
     const svg = await call('/api/v1/tfa/get_my_qrcode', { headers: bearer(tokens.access_token) });
     expect(svg.status).toBe(200);
     expect(svg.headers.get('content-type')).toContain('image/svg+xml');
@@ -260,18 +268,17 @@ describe('PUT /api/v1/tfa/enable_tfa and GET /api/v1/tfa/get_my_qrcode', () => {
     expect(((await json.json()) as { otpauth_uri: string }).otpauth_uri).toBe(enrolled.otpauth_uri);
   });
 
-  it('get_my_qrcode answers 400 for an email device and for a user without TFA', async () => {
+  it('get_my_qrcode answers 400 for an email device (after an aal2 backup-token login), 403 without TFA', async () => {
     const plain = await signUpAndLogIn();
     await expectProblem(
       await call('/api/v1/tfa/get_my_qrcode', { headers: bearer(plain.tokens.access_token) }),
-      400,
+      403,
+      'fresh_second_factor_required',
     );
-    const emailUser = await signUpAndLogIn();
-    expect((await enable(emailUser.tokens.access_token, 'email')).status).toBe(200);
-    await expectProblem(
-      await call('/api/v1/tfa/get_my_qrcode', { headers: bearer(emailUser.tokens.access_token) }),
-      400,
-    );
+    const emailUser = await signUpWithEmailDevice();
+    const recovered = await recoverTFA(await startTFALogin(emailUser.email), emailUser.backupTokens[0] ?? '');
+    const { access_token } = (await recovered.json()) as Tokens;
+    await expectProblem(await call('/api/v1/tfa/get_my_qrcode', { headers: bearer(access_token) }), 400);
   });
 
   it('answers 422 for an unknown device type', async () => {

@@ -13,6 +13,7 @@ import {
   settleAccount,
   toGateOutcome,
 } from './lockout';
+import { revokeOtherSessions } from './sessions';
 import type { DeviceType } from './users';
 
 export type Recipient = { userId: string; email: string; fullName: string };
@@ -187,15 +188,6 @@ export async function changePasswordHash(
     };
   if (gate.lockedForSeconds > 0) return { outcome: 'locked', lockedForSeconds: gate.lockedForSeconds };
   return { outcome: 'stale' };
-}
-
-/** Revokes every live session of the user in CTE `source` (column id) except `keepSessionId`. */
-export function revokeOtherSessions(source: string, keepSessionId: string | null, reason: string) {
-  return sql`
-    update sessions set revoked_at = now(), revoked_reason = ${reason}
-    where user_id in (select id from ${sql.raw(source)}) and revoked_at is null
-      and id is distinct from ${keepSessionId}::uuid
-    returning id`;
 }
 
 export type ReauthenticationContext = Recipient & {

@@ -134,3 +134,12 @@ export async function revokeAllSessions(db: Database, userId: string, reason: st
     .returning({ id: sessions.id });
   return revoked.length;
 }
+
+/** Revokes every live session of the user in CTE `source` (column id) except `keepSessionId`. */
+export function revokeOtherSessions(source: string, keepSessionId: string | null, reason: string) {
+  return sql`
+    update sessions set revoked_at = now(), revoked_reason = ${reason}
+    where user_id in (select id from ${sql.raw(source)}) and revoked_at is null
+      and id is distinct from ${keepSessionId}::uuid
+    returning id`;
+}

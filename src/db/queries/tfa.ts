@@ -13,7 +13,7 @@ import {
   toGateOutcome,
 } from './lockout';
 import type { NewSession } from './sessions';
-import { toTextArray } from './sessions';
+import { revokeOtherSessions, toTextArray } from './sessions';
 import type { DeviceType } from './users';
 
 export type EnrollmentRows = {
@@ -37,13 +37,15 @@ export async function insertUserWithEnrollment(
 }
 
 // Enabling TFA later: the device insert fails on the one-device-per-user index if TFA is already on,
-// which rolls the whole batch back. Returns the account's email and name for the QR label and email.
+// which rolls the whole batch back. Every session but the caller's is revoked in the same transaction.
+// Returns the account's email and name for the QR label and email.
 export async function enableTFA(
   db: Database,
   userId: string,
   enrollment: EnrollmentRows,
-): Promise<{ email: string; fullName: string } | undefined> {
-  const [, , updated] = await db.batch([
+  keepSessionId: string | null,
+): Promise<{ email: string; fullName: string; revokedSessions: number } | undefined> {
+  const [, , updated, revoked] = await db.batch([
     db.insert(tfaDevices).values({ ...enrollment.device, userId }),
     db.insert(backupTokens).values(enrollment.backupTokenHashes.map((tokenHash) => ({ userId, tokenHash }))),
     db
@@ -51,8 +53,12 @@ export async function enableTFA(
       .set({ tfaEnabled: true, updatedAt: sql`now()` })
       .where(eq(users.id, userId))
       .returning({ email: users.email, fullName: users.fullName }),
+    db.execute(sql`
+      with account as (select ${userId}::uuid as id)
+      ${revokeOtherSessions('account', keepSessionId, 'tfa_enabled')}`),
   ]);
-  return updated[0];
+  const account = updated[0];
+  return account ? { ...account, revokedSessions: revoked.rows.length } : undefined;
 }
 
 // Compensation when the activation email could not be queued: the user must never hold TFA without

@@ -1,10 +1,11 @@
 // Second-factor rules, in the order lucia's example sets out: check the challenge is usable (expiry,
 // single use, attempt limit) → validate the code → consume atomically → reset counters → issue tokens.
-import type { Deps, PendingChallenge } from '../../app-env';
+import type { Deps, PendingChallenge, Principal } from '../../app-env';
 import { decryptEnvelope } from '../../crypto/aead';
 import { timingSafeEqual } from '../../crypto/constant-time';
 import { normalizeBackupToken } from '../../crypto/random';
 import { isUniqueViolation, postgresErrorCode } from '../../db/errors';
+import { isUUID } from '../../db/ids';
 import {
   type ChallengeContext,
   type CodeVerdict,
@@ -172,13 +173,20 @@ export type EnableTFAResult = { deviceType: DeviceType; otpauthURI: string | nul
 
 export async function enableTwoFactor(
   deps: Deps,
-  userId: string,
+  principal: Principal,
   deviceType: DeviceType,
 ): Promise<EnableTFAResult> {
+  const { userId } = principal;
   const enrollment = await prepareEnrollment(deps, deviceType);
-  let account: { email: string; fullName: string } | undefined;
+  let account: { email: string; fullName: string; revokedSessions: number } | undefined;
   try {
-    account = await enableTFA(deps.db, userId, enrollment);
+    // Every other session ends: one opened before TFA (maybe by a thief) must not carry on past it.
+    account = await enableTFA(
+      deps.db,
+      userId,
+      enrollment,
+      isUUID(principal.sessionId) ? principal.sessionId : null,
+    );
   } catch (error) {
     // Already enabled (or two concurrent enables): the one-device-per-user index rolls the batch back.
     if (isUniqueViolation(error, 'tfa_devices_user_id_key')) {
@@ -201,7 +209,13 @@ export async function enableTwoFactor(
     await undoEnableTFA(deps.db, userId, enrollment.device.id);
     throw error;
   }
-  deps.log({ event: 'tfa_enabled', user_id: userId, device_type: deviceType, via: 'enable_tfa' });
+  deps.log({
+    event: 'tfa_enabled',
+    user_id: userId,
+    device_type: deviceType,
+    via: 'enable_tfa',
+    revoked_sessions: account.revokedSessions,
+  });
   return {
     deviceType,
     otpauthURI: otpauthURIFor(deps, account.email, enrollment.secretBase32),
