@@ -95,6 +95,12 @@ export function renderEmail(message: EmailMessage): RenderedEmail {
         'A code from your authenticator app that had already been used was presented again and refused.',
         'If that was not you retrying, someone may know your password and have seen a code: change your password.',
       ]);
+    case 'account_locked':
+      return securityNotice(message, 'Your edge-2fa account is temporarily locked', [
+        'Several wrong passwords or codes in a row were tried on your account, so it is locked for now.',
+        `You can log in again in about ${Math.max(1, Math.ceil(message.retry_after_seconds / 60))} minute(s); a password reset unlocks it at once.`,
+        'If that was not you, someone may be guessing your password: choose a strong, unique one.',
+      ]);
     case 'sessions_revoked_after_reuse':
       return securityNotice(message, 'Your edge-2fa session was signed out', [
         'An old refresh token of one of your sessions was presented again, which can mean it was stolen.',

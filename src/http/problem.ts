@@ -173,6 +173,18 @@ export const problems = {
     new ProblemError(429, 'too_many_requests', detail, {
       headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))), ...headers },
     }),
+  freshSecondFactorRequired: (maxAgeSeconds: number) =>
+    new ProblemError(
+      403,
+      'fresh_second_factor_required',
+      `Log in again with your authenticator app (password, then login_tfa) within the last ${maxAgeSeconds / 60} minutes to do this.`,
+    ),
+  recentLoginRequired: (maxAgeSeconds: number) =>
+    new ProblemError(
+      403,
+      'recent_login_required',
+      `Log in again (within the last ${maxAgeSeconds / 60} minutes) to do this.`,
+    ),
   accountLocked: (retryAfterSeconds: number) =>
     new ProblemError(
       429,

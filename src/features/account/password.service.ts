@@ -10,10 +10,10 @@ import {
   findPasswordState,
   insertPasswordReset,
 } from '../../db/queries/account';
-import { recordLoginFailure } from '../../db/queries/users';
+import { recordAccountFailure } from '../../db/queries/users';
 import { enqueueEmail } from '../../email/email.producer';
 import { problems } from '../../http/problem';
-import { notifySecurityEvent } from './notifications';
+import { notifyAccountLocked, notifySecurityEvent } from './notifications';
 import {
   generateResetToken,
   hashResetToken,
@@ -100,19 +100,23 @@ export async function changePassword(
   if (state.lockedForSeconds > 0) throw problems.accountLocked(state.lockedForSeconds);
   const verdict = await verifyPassword(input.currentPassword, state.passwordHash);
   if (!verdict.valid) {
-    await recordLoginFailure(deps.db, state.userId);
+    const failure = await recordAccountFailure(deps.db, state.userId);
+    if (!failure.admitted) throw problems.accountLocked(failure.lockedForSeconds);
+    if (failure.lockStarted) notifyAccountLocked(deps, state, failure.lockedForSeconds);
     deps.log({ event: 'password_change_failed', user_id: state.userId, reason: 'wrong_password' });
     throw problems.incorrectCurrentPassword();
   }
-  const changed = await changePasswordHash(deps.db, {
+  const change = await changePasswordHash(deps.db, {
     userId: state.userId,
     expectedPasswordHash: state.passwordHash,
     newPasswordHash: await hashPassword(input.newPassword),
     keepSessionId: isUUID(principal.sessionId) ? principal.sessionId : null,
   });
+  if (change.outcome === 'locked') throw problems.accountLocked(change.lockedForSeconds);
   // The hash changed between our read and write: a concurrent change or reset won, and the password the
   // caller proved is no longer the current one.
-  if (!changed) throw problems.incorrectCurrentPassword();
+  if (change.outcome === 'stale') throw problems.incorrectCurrentPassword();
+  const changed = change.account;
   deps.log({ event: 'password_changed', user_id: changed.userId, revoked_sessions: changed.revokedSessions });
   await notifySecurityEvent(deps, changed, {
     kind: 'password_changed',

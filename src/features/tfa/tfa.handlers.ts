@@ -34,7 +34,7 @@ export const getMyQRCodeHandler: AppRouteHandler<typeof getMyQRCodeRoute> = asyn
 export const enableTFA: AppRouteHandler<typeof enableTFARoute> = async (c) => {
   const { device_type } = c.req.valid('json');
   const { format } = c.req.valid('query');
-  const result = await enableTwoFactor(c.get('deps'), c.get('principal').userId, device_type);
+  const result = await enableTwoFactor(c.get('deps'), c.get('principal'), device_type);
   if (result.otpauthURI) return respondWithQRCode(c, 200, result.otpauthURI, format, null) as never;
   return c.json({ tfa_enabled: true as const, device_type: result.deviceType }, 200);
 };

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { plainText } from '../../http/input-text';
+import { RECENT_AUTHENTICATION_SECONDS, requireAssurance } from '../../http/middleware/assurance';
 import { requireAccessToken, requirePreTFAToken } from '../../http/middleware/auth';
 import { limitRequests } from '../../http/middleware/rate-limit';
 import { BEARER_SECURITY } from '../../http/openapi';
@@ -96,12 +97,21 @@ export const getMyQRCodeRoute = createRoute({
   path: '/tfa/get_my_qrcode',
   tags: ['tfa'],
   summary: "The QR code of the user's authenticator app secret",
+  description:
+    'Shows the secret again, so it needs an access token from a login with the authenticator app ' +
+    '(acr aal2) made within the last 10 minutes: log in, then login_tfa, then call this.',
   security: BEARER_SECURITY,
-  middleware: [requireAccessToken] as const,
+  middleware: [
+    requireAccessToken,
+    requireAssurance({ secondFactor: true, maxAgeSeconds: RECENT_AUTHENTICATION_SECONDS }),
+  ] as const,
   request: { query: FormatQuerySchema },
   responses: {
     200: { description: 'The QR code', content: QR_CONTENT },
     400: problemResponse('No code_generator device'),
+    403: problemResponse(
+      'fresh_second_factor_required: the token is not from an authenticator-app login of the last 10 minutes',
+    ),
     ...AUTH_ERRORS,
     ...COMMON_ERRORS,
   },
@@ -113,9 +123,13 @@ export const enableTFARoute = createRoute({
   tags: ['tfa'],
   summary: 'Enable two-factor authentication',
   description:
-    'Creates the device and emails backup tokens. For code_generator answers with the QR code to scan.',
+    'Creates the device and emails backup tokens. For code_generator answers with the QR code to scan. ' +
+    'Needs a login made within the last 10 minutes; ends every other session of the user.',
   security: BEARER_SECURITY,
-  middleware: [requireAccessToken] as const,
+  middleware: [
+    requireAccessToken,
+    requireAssurance({ secondFactor: false, maxAgeSeconds: RECENT_AUTHENTICATION_SECONDS }),
+  ] as const,
   request: {
     query: FormatQuerySchema,
     body: { required: true, content: { 'application/json': { schema: DeviceCreateSchema } } },
@@ -134,6 +148,7 @@ export const enableTFARoute = createRoute({
       },
     },
     400: problemResponse('Already enabled'),
+    403: problemResponse('recent_login_required: the login behind the token is older than 10 minutes'),
     ...AUTH_ERRORS,
     ...BODY_ERRORS,
     ...COMMON_ERRORS,
