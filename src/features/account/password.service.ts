@@ -28,8 +28,8 @@ export const FORGOT_PASSWORD_ANSWER = 'If an account exists for this email, a re
 /**
  * Issues and emails a reset token when the account exists and is under its quota. Never tells the caller
  * which: every path makes a token, computes its HMAC and runs the same one batch, and the caller answers
- * the same 202 whatever happened (ASVS 6.4.x, no account enumeration). Only the queue send, for a real
- * account, is extra work.
+ * the same 202 whatever happened (ASVS 6.4.x, no account enumeration). The queue send, for a real
+ * account, happens after the answer.
  */
 export async function requestPasswordReset(deps: Deps, rawEmail: string): Promise<void> {
   const email = normalizeEmail(rawEmail);
@@ -49,6 +49,16 @@ export async function requestPasswordReset(deps: Deps, rawEmail: string): Promis
     deps.log({ event: 'password_reset_not_sent', reason: 'over_quota', user_id: issue.userId });
     return;
   }
+  // Queued after the answer (waitUntil): the send is the only work a real account adds, so it must not
+  // lengthen the response.
+  deps.defer(sendResetEmail(deps, issue, token));
+}
+
+async function sendResetEmail(
+  deps: Deps,
+  issue: { resetId: string; recipient: { userId: string; email: string; fullName: string } },
+  token: string,
+): Promise<void> {
   try {
     await enqueueEmail(deps, {
       kind: 'password_reset_requested',
@@ -58,10 +68,9 @@ export async function requestPasswordReset(deps: Deps, rawEmail: string): Promis
       expires_in_minutes: PASSWORD_RESET_TTL_SECONDS / 60,
     });
   } catch {
-    // Answering 503 here would tell an attacker the account exists; instead the token nobody received is
-    // removed (and gives back its quota slot), and the failure is logged for the operator: the user's
-    // retry works once the queue is back.
-    await deletePasswordReset(deps.db, issue.resetId);
+    // The answer (202) is long gone; the token nobody received is removed (and gives back its quota
+    // slot), and the failure is logged for the operator: the user's retry works once the queue is back.
+    await deletePasswordReset(deps.db, issue.resetId).catch(() => undefined);
     deps.log({ event: 'password_reset_email_failed', user_id: issue.recipient.userId });
     return;
   }
