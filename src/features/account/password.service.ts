@@ -21,6 +21,7 @@ import {
   MAX_PASSWORD_RESETS_PER_WINDOW,
   PASSWORD_RESET_TTL_SECONDS,
   PASSWORD_RESET_WINDOW_SECONDS,
+  resetTokenLookupHashes,
 } from './reset-token';
 
 export const FORGOT_PASSWORD_ANSWER = 'If an account exists for this email, a reset link has been sent.';
@@ -36,7 +37,7 @@ export async function requestPasswordReset(deps: Deps, rawEmail: string): Promis
   const token = generateResetToken();
   const issue = await insertPasswordReset(deps.db, {
     email,
-    tokenHash: await hashResetToken(deps.secrets.tokenHashKey, token),
+    tokenHash: await hashResetToken(deps.secrets.tokenHashKeys, token),
     ttlSeconds: PASSWORD_RESET_TTL_SECONDS,
     maxPerWindow: MAX_PASSWORD_RESETS_PER_WINDOW,
     windowSeconds: PASSWORD_RESET_WINDOW_SECONDS,
@@ -85,11 +86,11 @@ export async function resetPassword(
 ): Promise<PasswordUpdate> {
   const token = input.token.trim();
   if (!isResetTokenShaped(token)) throw problems.invalidResetToken();
-  const [tokenHash, newPasswordHash] = await Promise.all([
-    hashResetToken(deps.secrets.tokenHashKey, token),
+  const [tokenHashes, newPasswordHash] = await Promise.all([
+    resetTokenLookupHashes(deps.secrets.tokenHashKeys, token),
     hashPassword(input.newPassword),
   ]);
-  const reset = await consumePasswordReset(deps.db, { tokenHash, newPasswordHash });
+  const reset = await consumePasswordReset(deps.db, { tokenHashes, newPasswordHash });
   if (!reset) {
     deps.log({ event: 'password_reset_failed', reason: 'invalid_token' });
     throw problems.invalidResetToken();
