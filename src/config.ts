@@ -3,7 +3,7 @@
 // naming the variable), never silently with a default.
 import { z } from 'zod';
 import { type EncryptionKeyring, parseEncryptionKeys } from './crypto/aead';
-import { importHMACKey } from './crypto/hmac';
+import { parseTokenHashKeys, type TokenHashKeyring } from './crypto/hmac';
 import { loadSigningKeys, type SigningKeys } from './crypto/jwt';
 
 const positiveSeconds = z.coerce.number().int().positive();
@@ -47,7 +47,7 @@ export type AppConfig = {
 export type AppSecrets = {
   signingKeys: SigningKeys;
   encryptionKeys: EncryptionKeyring;
-  tokenHashKey: CryptoKey;
+  tokenHashKeys: TokenHashKeyring;
 };
 
 export type LoadedConfig = { config: AppConfig; secrets: AppSecrets };
@@ -99,12 +99,12 @@ async function parseSecret<T>(name: string, value: string | undefined, parse: (v
 
 async function parseConfig(env: Env): Promise<LoadedConfig> {
   const config = parseSettings(env);
-  const [signingKeys, encryptionKeys, tokenHashKey] = await Promise.all([
+  const [signingKeys, encryptionKeys, tokenHashKeys] = await Promise.all([
     parseSecret('JWT_SIGNING_KEYS', env.JWT_SIGNING_KEYS, loadSigningKeys),
     parseSecret('ENCRYPTION_KEYS', env.ENCRYPTION_KEYS, parseEncryptionKeys),
-    parseSecret('TOKEN_HASH_KEY', env.TOKEN_HASH_KEY, importHMACKey),
+    parseSecret('TOKEN_HASH_KEY', env.TOKEN_HASH_KEY, parseTokenHashKeys),
   ]);
-  return { config, secrets: { signingKeys, encryptionKeys, tokenHashKey } };
+  return { config, secrets: { signingKeys, encryptionKeys, tokenHashKeys } };
 }
 
 // The env object is stable for an isolate; parse it once, but retry after a failure.

@@ -2,7 +2,7 @@
 // and throw problems; handlers only shape HTTP.
 import type { Deps } from '../../app-env';
 import { normalizeEmail } from '../../config';
-import { hashSecretToken } from '../../crypto/hmac';
+import { hashUnderCurrentKey } from '../../crypto/hmac';
 import { InvalidTokenError, signToken, verifyToken } from '../../crypto/jwt';
 import { hashPassword, verifyPassword, verifyPasswordAgainstDummy } from '../../crypto/password';
 import { isUniqueViolation } from '../../db/errors';
@@ -90,7 +90,9 @@ export async function logIn(
   credentials: { username: string; password: string },
 ): Promise<LoginResult> {
   const email = normalizeEmail(credentials.username);
-  const unknownAccountKey = await hashSecretToken(deps.secrets.tokenHashKey, 'unknown-account', email);
+  const keyed = await hashUnderCurrentKey(deps.secrets.tokenHashKeys, 'unknown-account', email);
+  // The key id is part of the row key: a new TOKEN_HASH_KEY entry starts these counters afresh.
+  const unknownAccountKey = `${keyed.kid}.${keyed.hash}`;
   const { account: candidate, lockedForSeconds } = await findLoginCandidate(
     deps.db,
     email,
