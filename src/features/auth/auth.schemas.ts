@@ -1,5 +1,6 @@
 // API DTOs (never table rows), registered as OpenAPI components with examples.
 import { z } from '@hono/zod-openapi';
+import { LANGUAGE_TAG_PATTERN } from '../../email/locales';
 import { NewPasswordSchema, PASSWORD_MAX_LENGTH } from '../account/password-policy';
 
 // Normalised (trimmed, lower-cased) before validation, as login normalises the username.
@@ -30,6 +31,15 @@ export const SignupRequestSchema = z
     full_name: z.string().trim().min(1).max(200).openapi({ example: 'Ada Lovelace' }),
     tfa_enabled: z.boolean().default(false).openapi({ example: false }),
     device: DeviceCreateSchema.nullish(),
+    locale: z
+      .string()
+      .regex(LANGUAGE_TAG_PATTERN, 'must be a language tag such as "en", "de" or "pt-BR"')
+      .optional()
+      .openapi({
+        description:
+          'Language of the emails this account receives (RFC 5646 tag). Default: negotiated from the Accept-Language header; English when none matches.',
+        example: 'de',
+      }),
   })
   .strict()
   .openapi('SignupRequest');
