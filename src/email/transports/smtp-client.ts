@@ -51,6 +51,8 @@ class SMTPConnection {
     );
     this.reader = this.socket.readable.getReader();
     this.writer = this.socket.writable.getWriter();
+    // A connection the server drops rejects `closed`; the failure is reported by the read or write it breaks.
+    this.socket.closed.catch(() => {});
   }
 
   private async withTimeout<T>(step: string, work: Promise<T>): Promise<T> {
@@ -125,6 +127,7 @@ class SMTPConnection {
     this.reader.releaseLock();
     this.writer.releaseLock();
     this.socket = this.socket.startTls();
+    this.socket.closed.catch(() => {});
     this.reader = this.socket.readable.getReader();
     this.writer = this.socket.writable.getWriter();
     this.buffered = '';
