@@ -26,7 +26,7 @@ export type EnrollmentRows = {
 // Signup with TFA: user, device and backup tokens in one transaction (one db.batch, one round trip).
 export async function insertUserWithEnrollment(
   db: Database,
-  user: { id: string; email: string; fullName: string; passwordHash: string },
+  user: { id: string; email: string; fullName: string; passwordHash: string; locale: string | null },
   enrollment: EnrollmentRows,
 ): Promise<void> {
   await db.batch([

@@ -56,7 +56,7 @@ export function toUserView(row: UserViewRow): UserView {
 
 export async function insertUser(
   db: Database,
-  user: { id: string; email: string; fullName: string; passwordHash: string },
+  user: { id: string; email: string; fullName: string; passwordHash: string; locale: string | null },
 ): Promise<UserView> {
   const [row] = await db
     .insert(users)

@@ -33,6 +33,8 @@ export type SignupInput = {
   fullName: string;
   tfaEnabled: boolean;
   deviceType: DeviceType | undefined;
+  // Language tag for the user's emails (body `locale`, else negotiated from Accept-Language).
+  locale: string | null;
 };
 
 export type SignupResult = { user: UserView; otpauthURI: string | null };
@@ -45,6 +47,7 @@ export async function signUp(deps: Deps, input: SignupInput): Promise<SignupResu
     email,
     fullName: input.fullName,
     passwordHash: await hashPassword(input.password),
+    locale: input.locale,
   };
   try {
     if (!input.tfaEnabled || !input.deviceType) {
