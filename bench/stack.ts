@@ -6,6 +6,7 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ASSETS_DIRECTORY_LINE, buildWorkerBundle, readAssetsDirectory } from '../tools/bundle-size.ts';
+import { LOCAL_CONNECTION_STRING } from '../tools/gateway/credentials.ts';
 import { type Gateway, startGateway } from '../tools/gateway/server.ts';
 import {
   PROJECT_DIR,
@@ -41,7 +42,7 @@ export async function startStack(options: { databaseUrl?: string; tempDir: strin
     await gateway.migrate();
     const secretsFile = join(options.tempDir, 'worker.env');
     // An --env-file rather than .dev.vars: the benchmark must neither read nor write the project's own.
-    writeWorkerEnvFile(secretsFile, 'postgresql://bench:bench@db.localtest.me/bench');
+    writeWorkerEnvFile(secretsFile, LOCAL_CONNECTION_STRING);
     worker = await startWranglerDev({
       label: 'edge-2fa',
       config,

@@ -11,10 +11,19 @@ export type Deps = {
   emailQueue: Queue;
   nowMs: () => number;
   log: (event: Record<string, unknown>) => void;
+  // Work that need not block the answer (notices whose timing would tell something): ctx.waitUntil.
+  defer: (work: Promise<unknown>) => void;
 };
 
 // Who a verified access token says the caller is (claims already checked by the auth middleware).
-export type Principal = { userId: string; amr: string[]; sessionId: string | undefined };
+export type Principal = {
+  userId: string;
+  amr: string[];
+  sessionId: string | undefined;
+  // Assurance of the login behind the token (RFC 8176 amr, OIDC acr and auth_time), for step-up checks.
+  acr: 'aal1' | 'aal2';
+  authTimeSeconds: number;
+};
 
 // The pending second factor a verified pre-TFA token names.
 export type PendingChallenge = { userId: string; challengeId: string };

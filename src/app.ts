@@ -4,19 +4,25 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { App, AppEnv } from './app-env';
 import { registerAccountRoutes } from './features/account/account.index';
 import { registerAuthRoutes } from './features/auth/auth.index';
-import { registerHealthRoutes } from './features/health/health.index';
-import { registerKeysRoutes } from './features/keys/keys.index';
+import { HEALTH_PATH, registerHealthRoutes } from './features/health/health.index';
+import { JWKS_PATH, registerKeysRoutes } from './features/keys/keys.index';
 import { registerTasksRoutes } from './features/tasks/tasks.index';
 import { registerTFARoutes } from './features/tfa/tfa.index';
 import { registerUsersRoutes } from './features/users/users.index';
 import { handleError } from './http/errors';
 import { answerUnmatched } from './http/method-not-allowed';
+import { limitBodySize } from './http/middleware/body-limit';
+import { preventCachingExcept } from './http/middleware/cache-control';
 import { provideDeps } from './http/middleware/deps';
 import { requestIdAndAccessLog } from './http/middleware/request-id';
-import { registerDocs } from './http/openapi';
+import { DOCS_PATH, OPENAPI_PATH, registerDocs } from './http/openapi';
 import { validationHook } from './http/validation';
 
 export const API_PREFIX = '/api/v1';
+
+// The only responses a cache may keep: they carry no personal data and no secret. The JWKS sets its own
+// max-age; Swagger UI's files are static assets, served before the Worker runs.
+export const CACHEABLE_PATHS = [HEALTH_PATH, JWKS_PATH, OPENAPI_PATH, DOCS_PATH] as const;
 
 export function createRouter(): App {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -25,6 +31,9 @@ export function createRouter(): App {
 export function createApp(): App {
   const app = createRouter();
   app.use('*', requestIdAndAccessLog);
+  app.use('*', preventCachingExcept(CACHEABLE_PATHS));
+  // Before any route middleware, so no rate limiter or validator reads a body over the limit.
+  app.use('*', limitBodySize);
   registerDocs(app);
   app.use(`${API_PREFIX}/*`, provideDeps);
   registerHealthRoutes(app);

@@ -4,11 +4,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { copySwaggerAssets } from './copy-swagger-assets.ts';
-import { startGateway } from './gateway/server.ts';
+import { readGatewayPort, startGateway } from './gateway/server.ts';
 import { generateWorkerSecrets, type WorkerSecrets } from './secrets.ts';
 
 const WORKER_PORT = Number(process.env.PORT ?? 5555);
-const GATEWAY_PORT = Number(process.env.GATEWAY_PORT ?? 4444);
+const GATEWAY_PORT = readGatewayPort();
 
 function ensureDevVars(): void {
   if (existsSync('.dev.vars')) return;

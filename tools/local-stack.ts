@@ -51,10 +51,10 @@ export function makeTempDir(prefix: string): { path: string; remove(): void } {
 }
 
 // Fresh secrets for one run, for `wrangler dev --env-file`: with it wrangler skips .dev.vars, so the
-// developer's secrets are neither needed nor touched. The gateway ignores the connection string; the
-// Worker's config only checks its shape.
-export function writeWorkerEnvFile(path: string, placeholderDatabaseUrl: string): void {
-  const vars = { DATABASE_URL: placeholderDatabaseUrl, ...generateWorkerSecrets() };
+// developer's secrets are neither needed nor touched. The connection string must be one the gateway
+// accepts (it checks user, password and database as Neon does).
+export function writeWorkerEnvFile(path: string, databaseUrl: string): void {
+  const vars = { DATABASE_URL: databaseUrl, ...generateWorkerSecrets() };
   const lines = Object.entries(vars).map(([name, value]) => `${name}='${value}'`);
   writeFileSync(path, `${lines.join('\n')}\n`, { mode: 0o600 });
 }

@@ -74,25 +74,52 @@ function parsePasswordHash(stored: string): ParsedPasswordHash | null {
   }
 }
 
+/**
+ * NIST 800-63B §5.1.1.2: passwords are normalised (NFKC) before hashing, so the same password typed on
+ * another keyboard or OS (decomposed "é", fullwidth "ｐ") is the same password. Every hash and every check
+ * goes through here; schemas also apply it before counting a new password's length.
+ */
+export function normalizePassword(password: string): string {
+  return password.normalize('NFKC');
+}
+
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(PBKDF2_SALT_BYTES);
-  const hash = await derivePBKDF2SHA256(password, salt, PBKDF2_ITERATIONS, PBKDF2_HASH_BYTES);
+  const hash = await derivePBKDF2SHA256(
+    normalizePassword(password),
+    salt,
+    PBKDF2_ITERATIONS,
+    PBKDF2_HASH_BYTES,
+  );
   return formatPasswordHash(PBKDF2_ITERATIONS, salt, hash);
+}
+
+async function matchesHash(password: string, parsed: ParsedPasswordHash): Promise<boolean> {
+  const candidate = await derivePBKDF2SHA256(password, parsed.salt, parsed.iterations, parsed.hash.length);
+  return timingSafeEqual(candidate, parsed.hash);
 }
 
 /**
  * Checks a password against a stored hash. A malformed or unsupported stored string is `valid: false`,
  * never a throw. `needsRehash` is true only for a valid password whose hash uses other parameters than
- * today's: the caller then stores hashPassword(password) (rehash on login).
+ * today's, or was made from the un-normalised password: the caller then stores hashPassword(password)
+ * (rehash on login).
+ *
+ * The NFKC form is tried first. Hashes written before passwords were normalised hold the raw input, so a
+ * password that NFKC changes is tried once more as typed. That second derivation depends only on the input
+ * (never on the account), so an unknown email, checked against the dummy hash, costs exactly the same.
  */
 export async function verifyPassword(password: string, storedHash: string): Promise<PasswordVerification> {
   const parsed = parsePasswordHash(storedHash);
   if (!parsed) return { valid: false, needsRehash: false };
-  const candidate = await derivePBKDF2SHA256(password, parsed.salt, parsed.iterations, parsed.hash.length);
-  const valid = timingSafeEqual(candidate, parsed.hash);
   // Only pbkdf2-sha256 parses today; a future algorithm change adds its verifier and a check here.
   const outdated = parsed.iterations !== PBKDF2_ITERATIONS || parsed.salt.length !== PBKDF2_SALT_BYTES;
-  return { valid, needsRehash: valid && outdated };
+  const normalized = normalizePassword(password);
+  if (await matchesHash(normalized, parsed)) return { valid: true, needsRehash: outdated };
+  if (normalized !== password && (await matchesHash(password, parsed))) {
+    return { valid: true, needsRehash: true };
+  }
+  return { valid: false, needsRehash: false };
 }
 
 // A well-formed hash with today's parameters whose password nobody knows: random salt and random "hash"

@@ -36,3 +36,11 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   // 57P (operator intervention: shutdown, crash) are transient on the Postgres side.
   return !code || code.startsWith('08') || code.startsWith('53') || code.startsWith('57P');
 }
+
+// 22021 character_not_in_repertoire (a NUL, invalid UTF-8), 22P05 untranslatable_character: the input's
+// fault, which the request schemas should already have refused.
+export function isUnstorableText(error: unknown): boolean {
+  if (!isDatabaseError(error)) return false;
+  const code = postgresErrorCode(error);
+  return code === '22021' || code === '22P05';
+}

@@ -23,11 +23,20 @@ export const users = pgTable(
     // Stored normalised (trimmed, lower-cased); the unique index is the single source of truth for duplicates.
     email: text('email').notNull(),
     fullName: text('full_name').notNull(),
+    // RFC 5646 language tag for the user's emails (signup's `locale` or Accept-Language); null: English.
+    locale: text('locale'),
     passwordHash: text('password_hash').notNull(),
     tfaEnabled: boolean('tfa_enabled').notNull().default(false),
     // Consecutive failed first- or second-factor attempts, for the per-account lockout.
     failedAuthCount: integer('failed_auth_count').notNull().default(0),
     lockedUntil: timestamp('locked_until', { withTimezone: true, mode: 'string' }),
+    // The one open pre-TFA challenge (a new password login replaces it; completion, a password reset or
+    // change clear it) and its wrong codes so far. Kept on the users row so the statement that judges a
+    // second factor reads them under the same row lock as the account's lock and failure count.
+    openChallengeId: uuid('open_challenge_id'),
+    openChallengeFailures: integer('open_challenge_failures').notNull().default(0),
+    // When the owner was last told of a refused replayed TOTP code: at most one notice per 15 minutes.
+    replayNoticeAt: timestamp('replay_notice_at', { withTimezone: true, mode: 'string' }),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
   },
@@ -71,6 +80,8 @@ export const backupTokens = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     // HMAC-SHA256 under a Worker secret: the database alone cannot recover or test a token.
     tokenHash: text('token_hash').notNull(),
+    // Which TOKEN_HASH_KEYS entry made token_hash, so a new key can be added while old hashes verify.
+    hashKeyId: text('hash_key_id').notNull().default('0'),
     usedAt: timestamp('used_at', { withTimezone: true, mode: 'string' }),
     createdAt: createdAt(),
   },
@@ -110,7 +121,9 @@ export const tfaChallenges = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     // Email devices only: HMAC of the emailed code; the code itself is never stored.
     emailCodeHash: text('email_code_hash'),
-    failedAttempts: integer('failed_attempts').notNull().default(0),
+    // Which TOKEN_HASH_KEYS entry made email_code_hash.
+    emailCodeKeyId: text('email_code_key_id'),
+    // Wrong codes are counted on the users row (open_challenge_failures), which every judging statement locks.
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'string' }).notNull(),
     consumedAt: timestamp('consumed_at', { withTimezone: true, mode: 'string' }),
     createdAt: createdAt(),
@@ -128,6 +141,8 @@ export const passwordResets = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     tokenHash: text('token_hash').notNull(),
+    // Which TOKEN_HASH_KEYS entry made token_hash.
+    hashKeyId: text('hash_key_id').notNull().default('0'),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'string' }).notNull(),
     usedAt: timestamp('used_at', { withTimezone: true, mode: 'string' }),
     createdAt: createdAt(),
@@ -138,3 +153,34 @@ export const passwordResets = pgTable(
     index('password_resets_user_id_created_at_idx').on(t.userId, t.createdAt),
   ],
 );
+
+// Failed logins for emails that have no account, so that unknown emails get the same answers, counters
+// and lock as real ones (no account enumeration by lockout). Keyed by an HMAC of the normalised email, so
+// the table is no list of addresses; no row in users. A key rotation starts these counters afresh.
+export const unknownAccountAttempts = pgTable('unknown_account_attempts', {
+  emailKey: text('email_key').primaryKey(),
+  failedAuthCount: integer('failed_auth_count').notNull().default(0),
+  lockedUntil: timestamp('locked_until', { withTimezone: true, mode: 'string' }),
+  // Whether the latest attempt was counted (RETURNING sees only the new row on PostgreSQL 15, so the
+  // upsert records its own verdict here).
+  lastFailureCounted: boolean('last_failure_counted').notNull().default(false),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+});
+
+// One row per email task: the consumer claims it before sending and marks it sent before acking, so a
+// message the queue delivers again (retry, crash before the ack, a duplicate delivery) is not sent twice.
+// In Postgres, not KV: the claim must be one atomic conditional statement, visible everywhere at once.
+export const emailDeliveries = pgTable('email_deliveries', {
+  taskId: uuid('task_id').primaryKey(),
+  // The queue message id of the latest delivery, for tracing.
+  queueMessageId: text('queue_message_id').notNull(),
+  transport: text('transport').notNull(),
+  attempts: integer('attempts').notNull().default(1),
+  // Held while one consumer is sending; a delivery that finds it held waits instead of sending too.
+  leaseUntil: timestamp('lease_until', { withTimezone: true, mode: 'string' }),
+  sentAt: timestamp('sent_at', { withTimezone: true, mode: 'string' }),
+  failedAt: timestamp('failed_at', { withTimezone: true, mode: 'string' }),
+  // Why the last attempt failed: transport, step and status code only, never content or addresses.
+  lastError: text('last_error'),
+  createdAt: createdAt(),
+});

@@ -3,8 +3,9 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from '../app-env';
-import { isDatabaseError, isDatabaseUnavailable, postgresErrorCode } from '../db/errors';
+import { isDatabaseError, isDatabaseUnavailable, isUnstorableText, postgresErrorCode } from '../db/errors';
 import { logEvent } from './log';
+import { MAX_BODY_BYTES } from './middleware/body-limit';
 import { ProblemError, problems } from './problem';
 
 export function toProblem(error: unknown): ProblemError {
@@ -12,11 +13,13 @@ export function toProblem(error: unknown): ProblemError {
   if (error instanceof HTTPException) {
     if (error.status === 400)
       return problems.malformedBody(`The request body could not be parsed: ${error.message}`);
-    if (error.status === 413) return problems.bodyTooLarge();
+    if (error.status === 413) return problems.bodyTooLarge(MAX_BODY_BYTES);
     if (error.status === 415) return problems.unsupportedMediaType();
     return new ProblemError(error.status === 404 ? 404 : 400, 'bad_request', error.message || 'Bad request.');
   }
   if (isDatabaseUnavailable(error)) return problems.databaseUnavailable();
+  // Second line of defence behind the schemas' text rules: text Postgres refuses is the client's, not a 500.
+  if (isUnstorableText(error)) return problems.invalidText();
   return problems.internal();
 }
 

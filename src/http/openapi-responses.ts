@@ -2,6 +2,7 @@
 // middleware throw from, so the document cannot name a status the code never answers or miss one it does:
 // a route lists the problems it can throw, and each status's response is derived from them.
 import { z } from '@hono/zod-openapi';
+import { MAX_BODY_BYTES } from './middleware/body-limit';
 import { PROBLEM_CONTENT_TYPE, type ProblemError, problems } from './problem';
 
 export const ProblemSchema = z
@@ -96,10 +97,14 @@ export const COMMON_PROBLEMS = {
   email: [problems.queueUnavailable()],
   /** Operations with query parameters. */
   query: [problems.validation([])],
+  /** Operations that hand client text to the database: text Postgres cannot store (a NUL the schemas
+   *  missed) is the client's 400, never a 500 (errors.ts). */
+  storedText: [problems.invalidText()],
   /** Operations with a request body (JSON, or the login form). */
   body: [
     problems.malformedBody('The request body could not be parsed.'),
-    problems.bodyTooLarge(),
+    // Enforced before anything parses the body (middleware/body-limit).
+    problems.bodyTooLarge(MAX_BODY_BYTES),
     problems.unsupportedMediaType(),
     problems.validation([]),
   ],

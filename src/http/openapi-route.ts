@@ -55,6 +55,7 @@ export function defineRoute<
     ...(sendsEmail ? COMMON_PROBLEMS.email : []),
     ...(request.query || request.params ? COMMON_PROBLEMS.query : []),
     ...(request.body ? COMMON_PROBLEMS.body : []),
+    ...(!offline && (request.query || request.params || request.body) ? COMMON_PROBLEMS.storedText : []),
     ...contracts.flatMap((contract) => contract.problems),
     ...own,
   ];

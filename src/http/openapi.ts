@@ -5,6 +5,7 @@ import type { App } from '../app-env';
 import { BEARER_SCHEME } from './openapi-route';
 
 export const OPENAPI_PATH = '/api/v1/openapi.json';
+export const DOCS_PATH = '/docs';
 // Pinned so the UI cannot change under the service; must equal the installed swagger-ui-dist, whose files
 // tools/copy-swagger-assets.ts copies (it checks both constants) into the Workers static assets folder.
 export const SWAGGER_UI_VERSION = '5.32.0';
@@ -20,7 +21,7 @@ export const OPENAPI_DOCUMENT = {
     title: 'edge-2fa',
     version: '1.0.0',
     description:
-      'Authentication with optional two-factor authentication (authenticator app or email), on one Cloudflare Worker. Errors are RFC 9457 problem details with a human `detail` and a machine `code`. A method a path does not support answers 405 with an `Allow` header.',
+      'Authentication with optional two-factor authentication (authenticator app or email), on one Cloudflare Worker. Errors are RFC 9457 problem details with a human `detail` and a machine `code`. Request bodies are limited to 16 KiB (413); text fields refuse NUL, names refuse control and format characters (422). Every response except `/`, `/docs`, this document and the JWKS is `Cache-Control: no-store`. A method a path does not support answers 405 with an `Allow` header.',
   },
   servers: [{ url: '/', description: 'The origin serving this document' }],
   tags: [
@@ -44,7 +45,7 @@ export function registerDocs(app: App): void {
   // baseUrl, not its `version` option: that adds an `@`, which the assets server answers with a redirect to
   // `%40`, one more round trip per file. A versioned path lets the files be cached as immutable.
   app.get(
-    '/docs',
+    DOCS_PATH,
     swaggerUI({
       title: 'edge-2fa API',
       url: OPENAPI_PATH,

@@ -75,12 +75,30 @@ export class ProblemError extends Error {
 const bearerChallenge = (error?: 'invalid_token') =>
   error ? `Bearer realm="edge-2fa", error="${error}"` : 'Bearer realm="edge-2fa"';
 
+// The detail names what failed, so a person reading only `detail` (as FastAPI clients do) can fix it.
+function describeFieldErrors(errors: FieldError[]): string {
+  const shown = errors.slice(0, 3).map((error) => `${error.field}: ${error.message}`);
+  const more = errors.length > 3 ? `; and ${errors.length - 3} more (see errors)` : '';
+  return `The request has invalid or missing fields (${shown.join('; ')}${more}).`;
+}
+
 // The catalogue. Messages kept from the original service where clients may match on them.
 export const problems = {
   validation: (errors: FieldError[]) =>
-    new ProblemError(422, 'validation_failed', 'The request has invalid or missing fields.', { errors }),
+    new ProblemError(422, 'validation_failed', describeFieldErrors(errors), { errors }),
   malformedBody: (detail: string) => new ProblemError(400, 'malformed_body', detail),
-  bodyTooLarge: () => new ProblemError(413, 'body_too_large', 'The request body is too large.'),
+  bodyTooLarge: (maxBytes: number) =>
+    new ProblemError(
+      413,
+      'body_too_large',
+      `The request body is larger than ${maxBytes / 1024} KiB (${maxBytes} bytes); no request of this API needs that much.`,
+    ),
+  invalidText: () =>
+    new ProblemError(
+      400,
+      'invalid_text',
+      'The request contains text the database cannot store (a NUL or an invalid character); remove it and retry.',
+    ),
   // The error handler does not know which media type the route wanted: one sentence fits every operation.
   unsupportedMediaType: (expected?: string) =>
     new ProblemError(
@@ -88,7 +106,7 @@ export const problems = {
       'unsupported_media_type',
       expected
         ? `The request body must be ${expected}.`
-        : 'The request body must be JSON (a form for /auth/login), with a Content-Type that says so.',
+        : 'The request body must be JSON (or a form, where the operation accepts one), with a Content-Type that says so.',
     ),
   notFound: () => new ProblemError(404, 'not_found', 'No such resource.'),
   methodNotAllowed: () => new ProblemError(405, 'method_not_allowed', 'This method is not allowed here.'),
@@ -162,6 +180,18 @@ export const problems = {
     new ProblemError(429, 'too_many_requests', detail, {
       headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))), ...headers },
     }),
+  freshSecondFactorRequired: (maxAgeSeconds: number) =>
+    new ProblemError(
+      403,
+      'fresh_second_factor_required',
+      `Log in again with your authenticator app (password, then login_tfa) within the last ${maxAgeSeconds / 60} minutes to do this.`,
+    ),
+  recentLoginRequired: (maxAgeSeconds: number) =>
+    new ProblemError(
+      403,
+      'recent_login_required',
+      `Log in again (within the last ${maxAgeSeconds / 60} minutes) to do this.`,
+    ),
   accountLocked: (retryAfterSeconds: number) =>
     new ProblemError(
       429,

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway } from '../../tools/gateway/server.ts';
+import { findFreePort } from '../../tools/local-stack.ts';
 import { CONNECTION_STRING, createTableName } from './fixture.ts';
 
 const runFile = promisify(execFile);
@@ -47,13 +48,16 @@ async function waitForReadyLine(child: ChildProcess): Promise<RegExpMatchArray> 
 }
 
 describe('node tools/gateway/main.ts', () => {
-  it('migrates, prints its URL, serves, and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, [MAIN_SCRIPT, '--port', '0'], {
+  it('migrates, prints its URL on GATEWAY_PORT, serves, and exits 0 on SIGTERM', async () => {
+    const port = await findFreePort();
+    const child = spawn(process.execPath, [MAIN_SCRIPT], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, GATEWAY_PORT: String(port) },
     });
     try {
       const [, backendName, sqlUrl] = await waitForReadyLine(child);
       expect(backendName).toBe(process.env.DATABASE_URL ? 'postgres' : 'pglite');
+      expect(sqlUrl).toBe(`http://127.0.0.1:${port}/sql`);
       expect(await querySQL(sqlUrl ?? '', "SELECT to_regclass('public.users')::text")).toEqual([['users']]);
       child.kill('SIGTERM');
       const [exitCode] = await once(child, 'exit');
@@ -61,6 +65,15 @@ describe('node tools/gateway/main.ts', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
+  }, 90_000);
+
+  it('refuses a GATEWAY_PORT that is not a port, in one sentence', async () => {
+    const env = { ...process.env, GATEWAY_PORT: 'nope' };
+    const failure = await runFile(process.execPath, [MAIN_SCRIPT], { env }).catch((error: unknown) => error);
+    expect(failure).toMatchObject({
+      code: 1,
+      stderr: 'gateway: the gateway port must be 0–65535, got "nope"\n',
+    });
   });
 
   it('refuses DATABASE_URL together with --data-dir, in one sentence', async () => {
@@ -76,7 +89,8 @@ describe('node tools/gateway/main.ts', () => {
 });
 
 describe('PGlite with a data directory', () => {
-  it('keeps its data across a restart', async () => {
+  // Two PGlite starts on a data directory: slow on a loaded machine.
+  it('keeps its data across a restart', { timeout: 90_000 }, async () => {
     const table = createTableName('gw_persisted');
     const first = await startGateway({ dataDir });
     try {

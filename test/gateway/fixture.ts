@@ -3,10 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import { neon, neonConfig } from '@neondatabase/serverless';
 import { drizzle } from 'drizzle-orm/neon-http';
+import { LOCAL_CONNECTION_STRING } from '../../tools/gateway/credentials.ts';
 import { type Gateway, startGateway } from '../../tools/gateway/server.ts';
 
-// The gateway ignores the connection string, but the client insists on a user, a host and a database.
-export const CONNECTION_STRING = 'postgresql://user:password@db.localtest.me/main';
+// The credentials the gateway accepts by default, as every local caller uses them.
+export const CONNECTION_STRING = LOCAL_CONNECTION_STRING;
 
 export async function startTestGateway(): Promise<Gateway> {
   const gateway = await startGateway({ databaseUrl: process.env.DATABASE_URL || undefined });

@@ -47,6 +47,49 @@ describe('gateway.migrate()', () => {
   });
 });
 
+// Production is Neon on PostgreSQL 17 (README); CI's server is 15 and PGlite is 18. So what the schema and
+// the queries use must exist in 15: CI runs them there, and this catches, before any run, the newer
+// features most likely to slip in from PGlite (18) or from 16–18 release notes.
+const NEWER_THAN_POSTGRES_15: [RegExp, string][] = [
+  [/\buuidv7\s*\(|\buuidv4\s*\(/i, 'uuidv7()/uuidv4() (18)'],
+  [/\breturning\s+(old|new)\b/i, 'RETURNING OLD/NEW (18)'],
+  [/\bvirtual\b/i, 'virtual generated columns (18)'],
+  [/\bwithout\s+overlaps\b/i, 'WITHOUT OVERLAPS (18)'],
+  [
+    /\bjson_table\s*\(|\bjson_query\s*\(|\bjson_value\s*\(|\bjson_exists\s*\(/i,
+    'SQL/JSON query functions (17)',
+  ],
+  [/\bmerge\s+into\b[\s\S]*?\breturning\b/i, 'MERGE … RETURNING (17)'],
+  [
+    /\bany_value\s*\(|\bjson_array\s*\(|\bjson_object\s*\(|\bis\s+json\b/i,
+    'SQL/JSON constructors, ANY_VALUE (16)',
+  ],
+];
+
+describe('PostgreSQL version', () => {
+  it('nothing in drizzle/ or src/db needs more than PostgreSQL 15', async () => {
+    const { readdir } = await import('node:fs/promises');
+    const sourceDir = new URL('../../src/db/', import.meta.url).pathname;
+    const files = [
+      ...(await readdir(MIGRATIONS_FOLDER))
+        .filter((name) => name.endsWith('.sql'))
+        .map((name) => join(MIGRATIONS_FOLDER, name)),
+      ...(await readdir(sourceDir, { recursive: true }))
+        .filter((name) => name.endsWith('.ts'))
+        .map((name) => join(sourceDir, name)),
+    ];
+    expect(files.some((file) => file.endsWith('.sql'))).toBe(true);
+    const findings: string[] = [];
+    for (const file of files) {
+      const text = await readFile(file, 'utf8');
+      for (const [pattern, feature] of NEWER_THAN_POSTGRES_15) {
+        if (pattern.test(text)) findings.push(`${file}: ${feature}`);
+      }
+    }
+    expect(findings).toEqual([]);
+  });
+});
+
 describe('applyMigrations', () => {
   it('does nothing when the folder has no migrations yet', async () => {
     const pool = new pg.Pool({ connectionString: 'postgresql://nobody@127.0.0.1:1/never' });

@@ -172,7 +172,8 @@ describe('POST /sql errors', () => {
     expect(row).toEqual({ n: 0 });
   });
 
-  it('answers a malformed request with 400 and a message, without a SQLSTATE', async () => {
+  // Neon serialises an error of its own with code and severity "" (not null): the client copies them.
+  it("answers a malformed request with 400, a message and Neon's empty code and severity", async () => {
     for (const body of [
       'not json',
       '[]',
@@ -182,7 +183,12 @@ describe('POST /sql errors', () => {
     ]) {
       const { status, json } = await postSQL(gateway, body);
       expect(status).toBe(400);
-      expect(json).toMatchObject({ message: expect.any(String), code: null });
+      expect(json).toMatchObject({
+        message: expect.stringMatching(/^could not parse the HTTP request body: /),
+        code: '',
+        severity: '',
+        detail: null,
+      });
     }
   });
 
@@ -201,12 +207,40 @@ describe('POST /sql errors', () => {
     expect(status).toBe(413);
   });
 
-  it('refuses a response over 10 MiB, which the client reports without a SQLSTATE', async () => {
-    const error = await sql`SELECT repeat('x', ${MAX_BODY_BYTES + 1}) AS big`.catch(
+  // Neon checks the size before adding each row (proxy/src/serverless/sql_over_http.rs, query_to_json).
+  it('returns one row past 10 MiB, as Neon checks the size before adding each row', async () => {
+    const [row] = await sql`SELECT repeat('x', ${MAX_BODY_BYTES + 1}) AS big`;
+    expect(String(row?.big).length).toBe(MAX_BODY_BYTES + 1);
+  });
+
+  it('refuses the row after 10 MiB with 507 "response is too large", as Neon', async () => {
+    const { status, json } = await postSQL(gateway, {
+      query: `SELECT repeat('x', 1024 * 1024) FROM generate_series(1, 11)`,
+    });
+    expect(status).toBe(507);
+    expect(json).toMatchObject({
+      message: `response is too large (max is ${MAX_BODY_BYTES} bytes)`,
+      code: '',
+    });
+    const error = await sql`SELECT repeat('x', 1024 * 1024) FROM generate_series(1, 11)`.catch(
       (caught: unknown) => caught,
     );
     expect(error).toBeInstanceOf(NeonDbError);
     expect(error).toMatchObject({ code: undefined, message: expect.stringMatching(/HTTP status 507/) });
+  });
+
+  it('counts the whole batch toward the limit, and a refused batch writes nothing', async () => {
+    const email = `size-${createTableName('x')}@example.com`;
+    const { status } = await postSQL(gateway, {
+      queries: [
+        { query: `INSERT INTO "${TABLE_NAME}" (email) VALUES ($1)`, params: [email] },
+        { query: 'SELECT repeat($1, $2::int)', params: ['x', String(MAX_BODY_BYTES + 1)] },
+        { query: 'SELECT 1' },
+      ],
+    });
+    expect(status).toBe(507);
+    const [row] = await sql.query(`SELECT count(*)::int AS n FROM "${TABLE_NAME}" WHERE email = $1`, [email]);
+    expect(row).toEqual({ n: 0 });
   });
 });
 

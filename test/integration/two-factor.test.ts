@@ -17,6 +17,7 @@ import {
   loginTFA,
   readLoginCode,
   recoverTFA,
+  secretFromOtpauthURI,
   signUpWithAuthenticator,
   signUpWithEmailDevice,
   startTFALogin,
@@ -97,11 +98,21 @@ describe('POST /api/v1/tfa/login_tfa', () => {
 
   it('lets exactly one of concurrent uses of one code win', async () => {
     const { email, secret } = await signUpWithAuthenticator();
-    const challenges = await Promise.all(Array.from({ length: 5 }, () => startTFALogin(email)));
+    const preTFA = await startTFALogin(email);
     const code = codeAt(secret, Date.now());
-    const statuses = (await Promise.all(challenges.map((t) => loginTFA(t, code)))).map((r) => r.status);
+    const responses = await Promise.all(Array.from({ length: 5 }, () => loginTFA(preTFA, code)));
+    const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
-    expect(statuses.filter((s) => s === 403)).toHaveLength(4);
+    // The challenge is closed by the winner: the others find it used up.
+    expect(statuses.filter((s) => s === 401)).toHaveLength(4);
+  });
+
+  it('a new password login ends the earlier open challenge (one open challenge per user)', async () => {
+    const { email, secret } = await signUpWithAuthenticator();
+    const first = await startTFALogin(email);
+    const second = await startTFALogin(email);
+    await expectProblem(await loginTFA(first, codeAt(secret, Date.now())), 401, 'tfa_challenge_expired');
+    expect((await loginTFA(second, codeAt(secret, Date.now()))).status).toBe(200);
   });
 
   it('a pre-TFA token is single use: after success it cannot log in again', async () => {
@@ -174,12 +185,19 @@ describe('POST /api/v1/tfa/recover_tfa', () => {
 
   it('of 20 concurrent uses of one backup token exactly one succeeds', async () => {
     const { email, backupTokens } = await signUpWithAuthenticator();
-    const challenges = await Promise.all(Array.from({ length: 20 }, () => startTFALogin(email)));
+    const preTFA = await startTFALogin(email);
     const token = backupTokens[0] ?? '';
-    const statuses = (await Promise.all(challenges.map((t) => recoverTFA(t, token)))).map((r) => r.status);
+    const responses = await Promise.all(Array.from({ length: 20 }, () => recoverTFA(preTFA, token)));
+    const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
-    // The losers are wrong attempts on the account: refused as unknown, or by the lockout they add up to.
-    expect(statuses.filter((s) => s === 403 || s === 429)).toHaveLength(19);
+    // The winner closed the challenge: the others find it used up, and no token was spent twice.
+    expect(statuses.filter((s) => s === 401)).toHaveLength(19);
+    const winner = responses[statuses.indexOf(200)];
+    if (!winner) throw new Error('no winner');
+    const { access_token } = (await winner.json()) as Tokens;
+    const status = await call('/api/v1/tfa/status', { headers: bearer(access_token) });
+    const { backup_tokens_remaining } = (await status.json()) as { backup_tokens_remaining: number };
+    expect(backup_tokens_remaining).toBe(backupTokens.length - 1);
   });
 });
 
@@ -230,10 +248,17 @@ describe('PUT /api/v1/tfa/enable_tfa and GET /api/v1/tfa/get_my_qrcode', () => {
   });
 
   it('get_my_qrcode returns the same secret as enrolment for code_generator', async () => {
-    const { tokens } = await signUpAndLogIn();
-    const enrolled = (await (await enable(tokens.access_token, 'code_generator', '?format=json')).json()) as {
+    const { email, tokens: passwordOnly } = await signUpAndLogIn();
+    const enrolled = (await (
+      await enable(passwordOnly.access_token, 'code_generator', '?format=json')
+    ).json()) as {
       otpauth_uri: string;
     };
+    // Showing the secret again needs a fresh authenticator-app login (aal2).
+    const secret = secretFromOtpauthURI(enrolled.otpauth_uri);
+    const tokens = (await (
+      await loginTFA(await startTFALogin(email), codeAt(secret, Date.now()))
+    ).json()) as Tokens;
     const svg = await call('/api/v1/tfa/get_my_qrcode', { headers: bearer(tokens.access_token) });
     expect(svg.status).toBe(200);
     expect(svg.headers.get('content-type')).toContain('image/svg+xml');
@@ -243,18 +268,17 @@ describe('PUT /api/v1/tfa/enable_tfa and GET /api/v1/tfa/get_my_qrcode', () => {
     expect(((await json.json()) as { otpauth_uri: string }).otpauth_uri).toBe(enrolled.otpauth_uri);
   });
 
-  it('get_my_qrcode answers 400 for an email device and for a user without TFA', async () => {
+  it('get_my_qrcode answers 400 for an email device (after an aal2 backup-token login), 403 without TFA', async () => {
     const plain = await signUpAndLogIn();
     await expectProblem(
       await call('/api/v1/tfa/get_my_qrcode', { headers: bearer(plain.tokens.access_token) }),
-      400,
+      403,
+      'fresh_second_factor_required',
     );
-    const emailUser = await signUpAndLogIn();
-    expect((await enable(emailUser.tokens.access_token, 'email')).status).toBe(200);
-    await expectProblem(
-      await call('/api/v1/tfa/get_my_qrcode', { headers: bearer(emailUser.tokens.access_token) }),
-      400,
-    );
+    const emailUser = await signUpWithEmailDevice();
+    const recovered = await recoverTFA(await startTFALogin(emailUser.email), emailUser.backupTokens[0] ?? '');
+    const { access_token } = (await recovered.json()) as Tokens;
+    await expectProblem(await call('/api/v1/tfa/get_my_qrcode', { headers: bearer(access_token) }), 400);
   });
 
   it('answers 422 for an unknown device type', async () => {

@@ -88,6 +88,38 @@ describe('verifyPassword', () => {
   });
 });
 
+describe('NFKC normalisation (NIST 800-63B §5.1.1.2)', () => {
+  const composed = 'crème brûlée'.normalize('NFC');
+  const decomposed = composed.normalize('NFD');
+
+  it('hashes the NFKC form, so every normalisation form of a password verifies with no rehash', async () => {
+    const stored = await hashPassword(decomposed);
+    for (const typed of [composed, decomposed]) {
+      expect(await verifyPassword(typed, stored)).toEqual({ valid: true, needsRehash: false });
+    }
+    expect(await verifyPassword('ｐｗ', await hashPassword('pw'))).toEqual({
+      valid: true,
+      needsRehash: false,
+    });
+  });
+
+  it('verifies a hash of the raw, un-normalised input (stored before normalisation) and asks for a rehash', async () => {
+    const legacy = await hashWithIterations(decomposed, PBKDF2_ITERATIONS);
+    expect(await verifyPassword(decomposed, legacy)).toEqual({ valid: true, needsRehash: true });
+    expect(await verifyPassword(composed, legacy)).toEqual({ valid: false, needsRehash: false });
+  });
+
+  it('costs one derivation for a password NFKC leaves alone, two for one it changes, whatever the outcome', async () => {
+    const stored = await hashPassword('pw');
+    const deriveBits = vi.spyOn(crypto.subtle, 'deriveBits');
+    await verifyPassword('wrong', stored);
+    expect(deriveBits).toHaveBeenCalledTimes(1);
+    await verifyPassword(decomposed, stored);
+    await verifyPasswordAgainstDummy(decomposed);
+    expect(deriveBits).toHaveBeenCalledTimes(5);
+  });
+});
+
 describe('verifyPasswordAgainstDummy', () => {
   it('always answers false', async () => {
     expect(await verifyPasswordAgainstDummy('anything')).toBe(false);

@@ -3,6 +3,7 @@
 // collides with a developer's `npm run dev` (same ports, .data/pglite, .wrangler/state, .dev.vars).
 import { join } from 'node:path';
 import { copySwaggerAssets } from '../copy-swagger-assets.ts';
+import { LOCAL_CONNECTION_STRING } from '../gateway/credentials.ts';
 import { startGateway } from '../gateway/server.ts';
 import {
   makeTempDir,
@@ -37,7 +38,7 @@ export async function startStack(): Promise<Stack> {
   try {
     await gateway.migrate();
     const envFile = join(workDir.path, 'worker.env');
-    writeWorkerEnvFile(envFile, 'postgresql://edge2fa:local@db.localtest.me/edge2fa');
+    writeWorkerEnvFile(envFile, LOCAL_CONNECTION_STRING);
     worker = await startWranglerDev({
       label: 'e2e',
       persistDir: join(workDir.path, 'state'),

@@ -6,12 +6,15 @@ import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import pg from 'pg';
+import { watchConnections } from './session.ts';
 
 export type BackendName = 'pglite' | 'postgres';
 
 export type Backend = {
   name: BackendName;
   pool: pg.Pool;
+  /** Cancels the statement running on a pooled connection (PGlite has none to offer: see below). */
+  cancelQuery?: (client: pg.PoolClient) => Promise<void>;
   close(): Promise<void>;
 };
 
@@ -29,8 +32,10 @@ const POSTGRES_CONNECT_TIMEOUT_MILLIS = 10_000;
 // and parsing twice breaks booleans, dates and arrays. Set on the Pool, never per query (see below).
 const RAW_TEXT_TYPES = { getTypeParser: () => (value: string) => value };
 
-// Neon runs its computes in UTC, so timestamptz text only matches production with a UTC session.
-const SET_UTC_TIMEZONE = "SET TIME ZONE 'UTC'";
+// Neon runs its computes in UTC, so timestamptz text only matches production with a UTC session. It is a
+// startup parameter, not a SET: the reset between requests (RESET ALL) returns to it instead of undoing it.
+const UTC_STARTUP_OPTIONS = '-c TimeZone=UTC';
+const CANCEL_TIMEOUT_MILLIS = 2_000;
 
 export async function openBackend(options: BackendOptions): Promise<Backend> {
   if (options.databaseUrl && options.dataDir) {
@@ -41,6 +46,7 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     : await openPGliteBackend(options.dataDir);
   // An idle client dying (e.g. Postgres restarted) emits 'error' on the Pool; unhandled, it kills the process.
   backend.pool.on('error', (error) => options.onPoolError?.(error));
+  watchConnections(backend.pool);
   return backend;
 }
 
@@ -50,11 +56,36 @@ export function openPostgresBackend(databaseUrl: string): Backend {
     max: POSTGRES_POOL_SIZE,
     connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MILLIS,
     types: RAW_TEXT_TYPES,
-    onConnect: async (client) => {
-      await client.query(SET_UTC_TIMEZONE);
-    },
+    options: UTC_STARTUP_OPTIONS,
   });
-  return { name: 'postgres', pool, close: () => pool.end() };
+  return {
+    name: 'postgres',
+    pool,
+    cancelQuery: (client) => cancelBackendQuery(databaseUrl, client),
+    close: () => pool.end(),
+  };
+}
+
+// Postgres cancels a statement only through another connection (what Neon's proxy sends is a
+// CancelRequest; pg_cancel_backend is the same signal by SQL). A failure here is not the request's
+// problem: the caller throws the connection away whatever happens.
+async function cancelBackendQuery(databaseUrl: string, client: pg.PoolClient): Promise<void> {
+  // node-postgres keeps the BackendKeyData it received, but its types do not show it.
+  const { processID } = client as pg.PoolClient & { processID?: number };
+  if (!processID) return;
+  const canceller = new pg.Client({
+    connectionString: databaseUrl,
+    connectionTimeoutMillis: CANCEL_TIMEOUT_MILLIS,
+  });
+  canceller.on('error', () => {});
+  try {
+    await canceller.connect();
+    await canceller.query('SELECT pg_cancel_backend($1)', [processID]);
+  } catch {
+    // The connection is discarded anyway; nothing else to do.
+  } finally {
+    await canceller.end().catch(() => {});
+  }
 }
 
 export async function openPGliteBackend(dataDir?: string): Promise<Backend> {
@@ -65,13 +96,13 @@ export async function openPGliteBackend(dataDir?: string): Promise<Backend> {
   const pool = new pg.Pool({
     ...pgConfig,
     // PGlite is a single session: one client, kept forever (reconnecting would only replay the startup).
+    // Its default time zone is already UTC (initdb in WASM), so RESET ALL keeps UTC there too.
     max: 1,
     idleTimeoutMillis: 0,
     types: RAW_TEXT_TYPES,
-    onConnect: async (client) => {
-      await client.query(SET_UTC_TIMEZONE);
-    },
   });
+  // No cancelQuery: PGlite runs a statement synchronously on this thread (pg_sleep blocks the event
+  // loop), so nothing can interrupt it; an abandoned batch stops at its next statement instead.
   return {
     name: 'pglite',
     pool,

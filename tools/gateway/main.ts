@@ -1,23 +1,23 @@
 // CLI: node tools/gateway/main.ts [--port 4444] [--host 127.0.0.1] [--data-dir .data/pglite] [--log]
+//   [--connection-string postgresql://user:password@host/database]
 // DATABASE_URL set → serve that PostgreSQL; otherwise embedded PGlite (in memory, or in --data-dir).
+// The port defaults to GATEWAY_PORT, else 4444; the accepted credentials to LOCAL_CONNECTION_STRING's.
 // Migrates, then serves, then prints one line with the URL (scripts wait for it); stops on SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
-import { startGateway } from './server.ts';
-
-const DEFAULT_PORT = 4444;
+import { LOCAL_CONNECTION_STRING, parseCredentials } from './credentials.ts';
+import { readGatewayPort, startGateway } from './server.ts';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      port: { type: 'string', default: String(DEFAULT_PORT) },
+      port: { type: 'string' },
+      'connection-string': { type: 'string', default: LOCAL_CONNECTION_STRING },
       host: { type: 'string' },
       'data-dir': { type: 'string' },
       log: { type: 'boolean', default: false },
     },
   });
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535)
-    throw new Error(`--port must be 0–65535, got ${values.port}`);
+  const port = readGatewayPort(values.port ?? process.env.GATEWAY_PORT);
   const databaseUrl = process.env.DATABASE_URL || undefined;
   if (databaseUrl && values['data-dir']) throw new Error('Use either DATABASE_URL or --data-dir, not both.');
 
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     port,
     host: values.host,
     log: values.log,
+    credentials: parseCredentials(values['connection-string']),
   });
   let stopping = false;
   const stop = (signal: string) => {

@@ -1,10 +1,13 @@
 // Neon's SQL-over-HTTP protocol, server side (facts: docs NEON_HTTP.md): read a /sql request, run it on a
-// node-postgres Pool the way Neon's proxy runs it on Postgres, and shape the JSON exactly as Neon does,
+// pooled connection the way Neon's proxy runs it on Postgres, and shape the JSON exactly as Neon does,
 // because @neondatabase/serverless parses that JSON and nothing else.
 import type { IncomingHttpHeaders } from 'node:http';
 import type pg from 'pg';
+import type { Backend } from './backends.ts';
+import { formatError, NeonError } from './errors.ts';
+import { type Session, withSession } from './session.ts';
 
-export type SqlQuery = { query: string; params: unknown[] };
+export type SqlQuery = { query: string; params: unknown[]; arrayMode?: boolean };
 
 export type IsolationLevel = keyof typeof ISOLATION_LEVEL_SQL;
 
@@ -24,58 +27,27 @@ const ISOLATION_LEVEL_SQL = {
   Serializable: 'SERIALIZABLE',
 } as const;
 
-// Every field the client copies from an error body onto its NeonDbError (null when absent).
-const ERROR_FIELDS = [
-  'severity',
-  'code',
-  'detail',
-  'hint',
-  'position',
-  'internalPosition',
-  'internalQuery',
-  'where',
-  'schema',
-  'table',
-  'column',
-  'dataType',
-  'constraint',
-  'file',
-  'line',
-  'routine',
-] as const;
+// Neon checks the response size before adding each row, so one row past the limit still returns and the
+// next one is refused (507, "response is too large"); the check counts the whole response so far.
+export const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+const INSUFFICIENT_STORAGE_STATUS = 507;
 
-// The client turns a 400 into a NeonDbError carrying these fields; any other status becomes a generic
-// "Server error (HTTP status N)" without a code, which is what a broken request or a dead database is.
-const POSTGRES_ERROR_STATUS = 400;
-const BAD_GATEWAY_STATUS = 502;
-
-// A SQLSTATE is five digits or upper-case letters; network errors carry codes like ECONNREFUSED instead.
-const SQLSTATE_PATTERN = /^[0-9A-Z]{5}$/;
-
-export class RequestError extends Error {
-  readonly status: number;
-  constructor(message: string, status = POSTGRES_ERROR_STATUS) {
-    super(message);
-    this.status = status;
-  }
-}
+// Neon's wording for a body it cannot read as a single query or a batch (serde's, then its own).
+const UNPARSABLE_BODY = 'could not parse the HTTP request body';
 
 export function parseSqlRequest(bodyText: string, headers: IncomingHttpHeaders): SqlRequest {
   let body: unknown;
   try {
     body = JSON.parse(bodyText);
-  } catch {
-    throw new RequestError('request body is not valid JSON');
+  } catch (error) {
+    throw new NeonError(`${UNPARSABLE_BODY}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (!isRecord(body)) throw new RequestError('request body must be a JSON object');
+  if (!isRecord(body)) throw new NeonError(`${UNPARSABLE_BODY}: expected a JSON object`);
   const arrayMode = readFlagHeader(headers, 'neon-array-mode');
+  // Headers first, as Neon: a bad isolation level is refused whatever the body.
+  const options = readBatchOptions(headers);
   if (Array.isArray(body.queries)) {
-    return {
-      kind: 'batch',
-      queries: body.queries.map(readSqlQuery),
-      options: readBatchOptions(headers),
-      arrayMode,
-    };
+    return { kind: 'batch', queries: body.queries.map(readSqlQuery), options, arrayMode };
   }
   return { kind: 'query', query: readSqlQuery(body), arrayMode };
 }
@@ -84,31 +56,24 @@ export function countQueries(request: SqlRequest): number {
   return request.kind === 'batch' ? request.queries.length : 1;
 }
 
-export async function executeSqlRequest(pool: pg.Pool, request: SqlRequest): Promise<SqlResponse> {
+export async function executeSqlRequest(
+  backend: Backend,
+  request: SqlRequest,
+  signal: AbortSignal,
+): Promise<SqlResponse> {
   try {
-    const body = await withSession(pool, async (client) => {
+    const budget = { usedBytes: 0 };
+    const body = await withSession(backend, signal, async (session) => {
       if (request.kind === 'query') {
-        return formatQueryResult(await runQuery(client, request.query), request.arrayMode);
+        const result = await runQuery(session.client, request.query);
+        return formatQueryResult(result, request.query.arrayMode ?? request.arrayMode, budget);
       }
-      const results = await runBatch(client, request.queries, request.options);
-      return { results: results.map((result) => formatQueryResult(result, request.arrayMode)) };
+      return { results: await runBatch(session, request, budget) };
     });
     return { status: 200, body };
   } catch (error) {
     return formatError(error);
   }
-}
-
-export function formatError(error: unknown): SqlResponse {
-  if (error instanceof RequestError) {
-    return { status: error.status, body: formatErrorBody(error.message, {}) };
-  }
-  if (isPostgresError(error)) {
-    return { status: POSTGRES_ERROR_STATUS, body: formatErrorBody(error.message, error) };
-  }
-  // Not a Postgres answer (connection refused or lost): the database is unreachable, not the query wrong.
-  const message = error instanceof Error ? error.message : String(error);
-  return { status: BAD_GATEWAY_STATUS, body: { message: `database unreachable: ${message}` } };
 }
 
 export function buildStartTransaction(options: BatchOptions): string {
@@ -121,17 +86,19 @@ export function buildStartTransaction(options: BatchOptions): string {
 
 function readSqlQuery(value: unknown): SqlQuery {
   if (!isRecord(value) || typeof value.query !== 'string') {
-    throw new RequestError('each query must be an object with a "query" string');
+    throw new NeonError(`${UNPARSABLE_BODY}: each query must be an object with a "query" string`);
   }
   const params = value.params ?? [];
-  if (!Array.isArray(params)) throw new RequestError('"params" must be an array');
-  return { query: value.query, params };
+  if (!Array.isArray(params)) throw new NeonError(`${UNPARSABLE_BODY}: "params" must be an array`);
+  // Neon lets each query override Neon-Array-Mode with its own "arrayMode".
+  const arrayMode = typeof value.arrayMode === 'boolean' ? value.arrayMode : undefined;
+  return { query: value.query, params, arrayMode };
 }
 
 function readBatchOptions(headers: IncomingHttpHeaders): BatchOptions {
   const isolationLevel = headers['neon-batch-isolation-level'];
   if (isolationLevel !== undefined && !isIsolationLevel(isolationLevel)) {
-    throw new RequestError(`invalid Neon-Batch-Isolation-Level: ${String(isolationLevel)}`);
+    throw new NeonError('invalid isolation level');
   }
   return {
     isolationLevel,
@@ -149,43 +116,25 @@ function isIsolationLevel(value: unknown): value is IsolationLevel {
   return typeof value === 'string' && Object.hasOwn(ISOLATION_LEVEL_SQL, value);
 }
 
-// Borrows one connection for the whole request and never hands it back inside a transaction: Neon
-// discards a connection left in one (a bare BEGIN), and the next request would otherwise inherit it.
-async function withSession<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let brokenBy: Error | undefined;
-  try {
-    return await work(client);
-  } catch (error) {
-    // A Postgres error leaves the connection usable; anything else (socket lost) means throw it away.
-    if (!isPostgresError(error)) brokenBy = error instanceof Error ? error : new Error(String(error));
-    throw error;
-  } finally {
-    brokenBy ??= await rollbackOpenTransaction(client);
-    client.release(brokenBy);
-  }
-}
-
-// The status comes from the last ReadyForQuery message, so checking it costs no round trip.
-async function rollbackOpenTransaction(client: pg.PoolClient): Promise<Error | undefined> {
-  if (client.getTransactionStatus() === 'I') return undefined;
-  try {
-    await client.query('ROLLBACK');
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error : new Error(String(error));
-  }
-}
-
-// A failing query leaves the transaction aborted; withSession then rolls it back before release.
+// Each statement is formatted as it completes, so the size check spans the whole batch, as on Neon. A
+// failure leaves the transaction open or aborted; the session reset (ROLLBACK first) ends it.
 async function runBatch(
-  client: pg.PoolClient,
-  queries: SqlQuery[],
-  options: BatchOptions,
-): Promise<pg.QueryArrayResult[]> {
-  await client.query(buildStartTransaction(options));
-  const results: pg.QueryArrayResult[] = [];
-  for (const query of queries) results.push(await runQuery(client, query));
+  session: Session,
+  request: Extract<SqlRequest, { kind: 'batch' }>,
+  budget: ResponseBudget,
+): Promise<FormattedResult[]> {
+  const { client } = session;
+  await client.query(buildStartTransaction(request.options));
+  const results: FormattedResult[] = [];
+  for (const query of request.queries) {
+    // An abandoned batch stops here: on PGlite, where a running statement cannot be cancelled, this is
+    // the only place it can stop. Its statements chain without an I/O turn, so give the socket's close
+    // event one (setImmediate runs after the poll phase) before deciding.
+    await new Promise((resolve) => setImmediate(resolve));
+    session.throwIfCancelled();
+    const result = await runQuery(client, query);
+    results.push(formatQueryResult(result, query.arrayMode ?? request.arrayMode, budget));
+  }
   await client.query('COMMIT');
   return results;
 }
@@ -204,7 +153,11 @@ function runQuery(client: pg.PoolClient, query: SqlQuery): Promise<pg.QueryArray
   return client.query(config);
 }
 
-function formatQueryResult(result: pg.QueryArrayResult, arrayMode: boolean) {
+type ResponseBudget = { usedBytes: number };
+
+type FormattedResult = ReturnType<typeof formatQueryResult>;
+
+function formatQueryResult(result: pg.QueryArrayResult, arrayMode: boolean, budget: ResponseBudget) {
   const fields = result.fields.map((field) => ({
     name: field.name,
     dataTypeID: field.dataTypeID,
@@ -214,33 +167,30 @@ function formatQueryResult(result: pg.QueryArrayResult, arrayMode: boolean) {
     dataTypeModifier: field.dataTypeModifier,
     format: 'text',
   }));
+  budget.usedBytes += Buffer.byteLength(JSON.stringify(fields));
+  const rows: unknown[] = [];
+  for (const row of result.rows) {
+    if (budget.usedBytes > MAX_RESPONSE_BYTES) {
+      throw new NeonError(`response is too large (max is ${MAX_RESPONSE_BYTES} bytes)`, {
+        status: INSUFFICIENT_STORAGE_STATUS,
+      });
+    }
+    const shaped = arrayMode ? row : toRowObject(fields, row);
+    budget.usedBytes += Buffer.byteLength(JSON.stringify(shaped)) + 1;
+    rows.push(shaped);
+  }
   return {
     // node-postgres already splits the command tag: its first word, and its row count (INSERT's second number).
     command: result.command ?? '',
     rowCount: result.rowCount ?? null,
     rowAsArray: arrayMode,
     fields,
-    rows: arrayMode ? result.rows : result.rows.map((row) => toRowObject(fields, row)),
+    rows,
   };
 }
 
 function toRowObject(fields: { name: string }[], row: unknown[]): Record<string, unknown> {
   return Object.fromEntries(fields.map((field, index) => [field.name, row[index] ?? null]));
-}
-
-function formatErrorBody(message: string, source: Record<string, unknown>): Record<string, unknown> {
-  const body: Record<string, unknown> = { message };
-  for (const field of ERROR_FIELDS) body[field] = source[field] ?? null;
-  return body;
-}
-
-type PostgresError = Error & Record<string, unknown> & { code: string; severity: string };
-
-// Duck-typed, not instanceof: PGlite's errors come from its own copy of pg-protocol.
-function isPostgresError(error: unknown): error is PostgresError {
-  if (!(error instanceof Error)) return false;
-  const { code, severity } = error as Error & { code?: unknown; severity?: unknown };
-  return typeof code === 'string' && SQLSTATE_PATTERN.test(code) && typeof severity === 'string';
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -9,10 +9,12 @@
 // (the Worker tests get GATEWAY_CONTROL_URL) reaches every endpoint.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type pg from 'pg';
-import { type BackendName, openBackend } from './backends.ts';
+import { type Backend, type BackendName, openBackend } from './backends.ts';
+import { refuseBrowserRequests } from './browser-guard.ts';
+import { type Credentials, checkConnectionString, LOCAL_CREDENTIALS } from './credentials.ts';
+import { formatError, NeonError } from './errors.ts';
 import { applyMigrations } from './migrate.ts';
-import { countQueries, executeSqlRequest, formatError, parseSqlRequest, RequestError } from './protocol.ts';
+import { countQueries, executeSqlRequest, parseSqlRequest } from './protocol.ts';
 
 export type GatewayOptions = {
   databaseUrl?: string;
@@ -20,6 +22,8 @@ export type GatewayOptions = {
   port?: number;
   host?: string;
   log?: boolean;
+  /** The user, password and database the Neon-Connection-String must name (default: LOCAL_CONNECTION_STRING's). */
+  credentials?: Credentials;
 };
 
 export type Gateway = {
@@ -33,16 +37,16 @@ export type Gateway = {
 
 export type GatewayStats = { httpRequests: number; queries: number; batches: number };
 
-// Neon's proxy caps both the request and the response at 10 MiB.
+// Neon's proxy caps the request at 10 MiB (413); the response cap is checked row by row (protocol.ts).
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const PAYLOAD_TOO_LARGE_STATUS = 413;
-const RESPONSE_TOO_LARGE_STATUS = 507;
 // Not 400: the client turns any other status into a NeonDbError without a SQLSTATE ("Server error
 // (HTTP status 503): …"), which is how an unreachable database looks to the application.
 const OUTAGE_STATUS = 503;
 const OUTAGE_MESSAGE = "Couldn't connect to compute node (gateway outage mode is on)";
 
 const DEFAULT_HOST = '127.0.0.1';
+const DEFAULT_PORT = 4444;
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
 
 type GatewayState = { stats: GatewayStats; outage: boolean };
@@ -55,24 +59,30 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     onPoolError: (error) => log(`idle database connection failed: ${error.message}`),
   });
   const state: GatewayState = { stats: createStats(), outage: false };
+  const host = options.host ?? DEFAULT_HOST;
+  const context: RouteContext = {
+    state,
+    backend,
+    log,
+    host,
+    credentials: options.credentials ?? LOCAL_CREDENTIALS,
+  };
   const server = createServer((request, response) => {
-    routeRequest(request, response, { state, pool: backend.pool, backendName: backend.name, log }).catch(
-      (error: unknown) => {
-        log(`request failed: ${error instanceof Error ? error.message : String(error)}`);
-        if (!response.headersSent) sendJSON(response, 500, { message: 'internal gateway error' });
-        else response.destroy();
-      },
-    );
+    routeRequest(request, response, context).catch((error: unknown) => {
+      log(`request failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (!response.headersSent) sendJSON(response, 500, { message: 'internal gateway error' });
+      else response.destroy();
+    });
   });
 
   let port: number;
   try {
-    port = await listen(server, options.port ?? 0, options.host ?? DEFAULT_HOST);
+    port = await listen(server, options.port ?? 0, host);
   } catch (error) {
     await backend.close();
     throw error;
   }
-  const baseUrl = `http://${formatURLHost(options.host ?? DEFAULT_HOST)}:${port}`;
+  const baseUrl = `http://${formatURLHost(host)}:${port}`;
   return {
     sqlUrl: `${baseUrl}/sql`,
     controlUrl: `${baseUrl}/control`,
@@ -88,15 +98,33 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   };
 }
 
+// The port `npm run gateway` and `npm run dev` listen on: GATEWAY_PORT, else 4444.
+export function readGatewayPort(value = process.env.GATEWAY_PORT): number {
+  if (value === undefined || value === '') return DEFAULT_PORT;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new Error(`the gateway port must be 0–65535, got ${JSON.stringify(value)}`);
+  }
+  return port;
+}
+
 type RouteContext = {
   state: GatewayState;
-  pool: pg.Pool;
-  backendName: BackendName;
+  backend: Backend;
   log: (line: string) => void;
+  host: string;
+  credentials: Credentials;
 };
 
 async function routeRequest(request: IncomingMessage, response: ServerResponse, context: RouteContext) {
   const { state } = context;
+  // Every route, control ones included: a web page must not switch the outage on either.
+  try {
+    refuseBrowserRequests(request.headers, context.host);
+  } catch (error) {
+    const { status, body } = formatError(error);
+    return sendJSON(response, status, body);
+  }
   const path = removeControlPrefix(new URL(request.url ?? '/', 'http://gateway').pathname);
   const route = `${request.method} ${path}`;
   switch (route) {
@@ -112,7 +140,7 @@ async function routeRequest(request: IncomingMessage, response: ServerResponse, 
     case 'POST /control/outage':
       return setOutage(request, response, context);
     case 'GET /health':
-      return sendJSON(response, 200, { status: 'ok', backend: context.backendName, outage: state.outage });
+      return sendJSON(response, 200, { status: 'ok', backend: context.backend.name, outage: state.outage });
     default:
       return sendJSON(response, 404, { message: `no route for ${route}` });
   }
@@ -125,25 +153,27 @@ async function serveSQL(request: IncomingMessage, response: ServerResponse, cont
   let status: number;
   let body: unknown;
   let summary = 'rejected';
+  // When the client goes away before its answer, Neon cancels what runs for it; so does the gateway.
+  const abandoned = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) abandoned.abort();
+  });
   try {
+    checkConnectionString(request.headers, context.credentials);
     const bodyText = await readBody(request, MAX_BODY_BYTES);
-    if (state.outage) throw new RequestError(OUTAGE_MESSAGE, OUTAGE_STATUS);
+    if (state.outage) throw new NeonError(OUTAGE_MESSAGE, { status: OUTAGE_STATUS });
     const sqlRequest = parseSqlRequest(bodyText, request.headers);
     state.stats.queries += countQueries(sqlRequest);
     if (sqlRequest.kind === 'batch') state.stats.batches += 1;
     summary = sqlRequest.kind === 'batch' ? `batch of ${countQueries(sqlRequest)}` : 'query';
-    ({ status, body } = await executeSqlRequest(context.pool, sqlRequest));
+    ({ status, body } = await executeSqlRequest(context.backend, sqlRequest, abandoned.signal));
   } catch (error) {
     ({ status, body } = formatError(error));
   }
+  if (abandoned.signal.aborted) summary += ' (client gone, cancelled)';
   // Never log SQL text or parameters: they carry password hashes, tokens and personal data.
   log(`POST /sql ${summary} → ${status} in ${(performance.now() - startedAt).toFixed(1)} ms`);
-  const json = JSON.stringify(body);
-  if (Buffer.byteLength(json) > MAX_BODY_BYTES) {
-    const message = `response is too large (max is ${MAX_BODY_BYTES} bytes)`;
-    return sendJSON(response, RESPONSE_TOO_LARGE_STATUS, { message });
-  }
-  sendRawJSON(response, status, json);
+  sendJSON(response, status, body);
 }
 
 async function setOutage(request: IncomingMessage, response: ServerResponse, context: RouteContext) {
@@ -163,7 +193,7 @@ async function setOutage(request: IncomingMessage, response: ServerResponse, con
 
 async function readBody(request: IncomingMessage, maxBytes: number): Promise<string> {
   const tooLarge = () =>
-    new RequestError(`request is too large (max is ${maxBytes} bytes)`, PAYLOAD_TOO_LARGE_STATUS);
+    new NeonError(`request is too large (max is ${maxBytes} bytes)`, { status: PAYLOAD_TOO_LARGE_STATUS });
   if (Number(request.headers['content-length'] ?? 0) > maxBytes) throw tooLarge();
   const chunks: Buffer[] = [];
   let sizeInBytes = 0;
@@ -176,10 +206,8 @@ async function readBody(request: IncomingMessage, maxBytes: number): Promise<str
 }
 
 function sendJSON(response: ServerResponse, status: number, body: unknown): void {
-  sendRawJSON(response, status, JSON.stringify(body));
-}
-
-function sendRawJSON(response: ServerResponse, status: number, json: string): void {
+  if (response.destroyed) return;
+  const json = JSON.stringify(body);
   response.writeHead(status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(json),

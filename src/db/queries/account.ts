@@ -3,9 +3,19 @@
 // tokens) only changes through conditional DELETE/UPDATE … RETURNING inside the statement that performs the
 // change, so a token or code can never both fail the check and be used, nor be used twice.
 import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { DEFAULT_TOKEN_HASH_KEY_ID, type KeyedHash } from '../../crypto/hmac';
 import type { Database } from '../client';
 import { backupTokens } from '../schema';
-import { lockedForSecondsOf, recordFailureSet } from './lockout';
+import { matchesKeyedHash } from './keyed-hash';
+import {
+  accountGate,
+  type GateOutcomeRow,
+  gateOutcomeColumns,
+  lockedForSecondsOf,
+  settleAccount,
+  toGateOutcome,
+} from './lockout';
+import { revokeOtherSessions } from './sessions';
 import type { DeviceType } from './users';
 
 export type Recipient = { userId: string; email: string; fullName: string };
@@ -20,7 +30,7 @@ const toRecipient = (row: RecipientRow): Recipient => ({
 
 export type PasswordResetRequest = {
   email: string;
-  tokenHash: string;
+  tokenHash: KeyedHash;
   ttlSeconds: number;
   // At most `maxPerWindow` reset emails per account per `windowSeconds`.
   maxPerWindow: number;
@@ -50,8 +60,8 @@ export async function insertPasswordReset(
         from users where email = ${request.email}
       ),
       inserted as (
-        insert into password_resets (user_id, token_hash, expires_at)
-        select id, ${request.tokenHash}, now() + make_interval(secs => ${request.ttlSeconds})
+        insert into password_resets (user_id, token_hash, hash_key_id, expires_at)
+        select id, ${request.tokenHash.hash}, ${request.tokenHash.kid}, now() + make_interval(secs => ${request.ttlSeconds})
         from account where recent < ${request.maxPerWindow}
         returning id, user_id
       )
@@ -72,27 +82,29 @@ export async function deletePasswordReset(db: Database, resetId: string): Promis
 export type PasswordReset = Recipient & { revokedSessions: number };
 
 // Reset password: consume the token (unused, unexpired) and, only if that matched, set the new hash, clear
-// the failure counters (the one way out of a hard lock, NIST SP 800-63B §5.2.2), retire the account's
-// other reset tokens and revoke every session. 50 concurrent uses of one token: exactly one row matches.
+// the failure counters and any lock at once (the owner proved the mailbox), end the pending pre-TFA
+// challenge (its password step was made with the old password), retire the account's other reset tokens
+// and revoke every session. 50 concurrent uses of one token: exactly one row matches.
 export async function consumePasswordReset(
   db: Database,
-  input: { tokenHash: string; newPasswordHash: string },
+  input: { tokenHashes: KeyedHash[]; newPasswordHash: string },
 ): Promise<PasswordReset | undefined> {
   const result = await db.execute<RecipientRow & { revoked_sessions: string | number }>(sql`
     with consumed as (
       update password_resets set used_at = now()
-      where token_hash = ${input.tokenHash} and used_at is null and expires_at > now()
-      returning user_id
+      where ${matchesKeyedHash('hash_key_id', 'token_hash', input.tokenHashes)}
+        and used_at is null and expires_at > now()
+      returning id, user_id
     ),
     account as (
       update users set password_hash = ${input.newPasswordHash}, failed_auth_count = 0, locked_until = null,
-        updated_at = now()
+        open_challenge_id = null, updated_at = now()
       where id in (select user_id from consumed)
       returning id, email, full_name
     ),
     other_resets as (
       update password_resets set used_at = now()
-      where user_id in (select id from account) and used_at is null and token_hash <> ${input.tokenHash}
+      where user_id in (select id from account) and used_at is null and id not in (select id from consumed)
       returning id
     ),
     revoked as (
@@ -123,9 +135,18 @@ export async function findPasswordState(db: Database, userId: string): Promise<P
     : undefined;
 }
 
-// Change password: compare-and-swap on the hash the caller verified (a concurrent change makes this one
-// fail instead of silently overwriting it), then revoke every session but the caller's and retire any
-// pending reset token (it was sent for the old password).
+export type SessionsRevoked = Recipient & { revokedSessions: number };
+
+export type PasswordChange =
+  | { outcome: 'changed'; account: SessionsRevoked }
+  | { outcome: 'locked'; lockedForSeconds: number }
+  | { outcome: 'stale' };
+
+// Change password, the statement that accepts the current password: under the locked users row it checks
+// the lock is not in force and the hash is still the one the caller verified (a concurrent change makes
+// this one fail instead of silently overwriting it), then sets the new hash, ends the pending pre-TFA
+// challenge, revokes every session but the caller's and retires any pending reset token (it was sent for
+// the old password).
 export async function changePasswordHash(
   db: Database,
   input: {
@@ -134,30 +155,42 @@ export async function changePasswordHash(
     newPasswordHash: string;
     keepSessionId: string | null;
   },
-): Promise<PasswordReset | undefined> {
-  const result = await db.execute<RecipientRow & { revoked_sessions: string | number }>(sql`
-    with account as (
-      update users set password_hash = ${input.newPasswordHash}, failed_auth_count = 0, locked_until = null,
-        updated_at = now()
-      where id = ${input.userId} and password_hash = ${input.expectedPasswordHash}
-      returning id, email, full_name
-    ),
+): Promise<PasswordChange> {
+  const result = await db.execute<
+    GateOutcomeRow & Partial<RecipientRow> & { revoked_sessions: string | number }
+  >(sql`
+    with ${accountGate(input.userId, sql`gate.password_hash = ${input.expectedPasswordHash}`)},
+    ${settleAccount({
+      succeeded: sql`true`,
+      failed: sql`false`,
+      onSuccess: [
+        { column: 'password_hash', value: sql`${input.newPasswordHash}` },
+        { column: 'open_challenge_id', value: sql`null` },
+      ],
+    })},
     retired_resets as (
       update password_resets set used_at = now()
-      where user_id in (select id from account) and used_at is null
+      where user_id in (select id from settled) and used_at is null
       returning id
     ),
-    revoked as (
-      update sessions set revoked_at = now(), revoked_reason = 'password_changed'
-      where user_id in (select id from account) and revoked_at is null
-        and id is distinct from ${input.keepSessionId}::uuid
-      returning id
-    )
-    select id as user_id, email, full_name, (select count(*) from revoked) as revoked_sessions,
-      (select count(*) from retired_resets) as retired_resets
-    from account`);
+    revoked as (${revokeOtherSessions('settled', input.keepSessionId, 'password_changed')})
+    select ${gateOutcomeColumns}, (select email from gate) as email, (select full_name from gate) as full_name,
+      (select id from settled) as user_id, (select count(*) from revoked) as revoked_sessions,
+      (select count(*) from retired_resets) as retired_resets`);
   const row = result.rows[0];
-  return row ? { ...toRecipient(row), revokedSessions: Number(row.revoked_sessions) } : undefined;
+  const gate = toGateOutcome(row);
+  if (row?.user_id && row.email && row.full_name)
+    return {
+      outcome: 'changed',
+      account: {
+        userId: row.user_id,
+        email: row.email,
+        fullName: row.full_name,
+        revokedSessions: Number(row.revoked_sessions),
+      },
+    };
+  if (gate.lockedForSeconds > 0) return { outcome: 'locked', lockedForSeconds: gate.lockedForSeconds };
+  return { outcome: 'stale' };
 }
 
 export type ReauthenticationContext = Recipient & {
@@ -214,122 +247,185 @@ export async function findReauthenticationContext(
 // accepted one, RFC 6238 §5.2) or an unused backup token (spent by the same statement).
 export type SecondFactorProof =
   | { kind: 'totp'; deviceId: string; step: number }
-  | { kind: 'backup_token'; tokenHash: string };
+  | { kind: 'backup_token'; tokenHashes: KeyedHash[] };
 
-const laterStep = (proof: { deviceId: string; step: number }, userId: string) => sql`
-  id = ${proof.deviceId} and user_id = ${userId}
+const laterStep = (proof: { deviceId: string; step: number }) => sql`
+  id = ${proof.deviceId} and user_id in (select id from admitted)
   and (last_accepted_step is null or last_accepted_step < ${proof.step})`;
 
-const unusedBackupToken = (tokenHash: string, userId: string) => sql`
-  user_id = ${userId} and token_hash = ${tokenHash} and used_at is null`;
+const unusedBackupToken = (tokenHashes: KeyedHash[]) => sql`
+  user_id in (select id from admitted) and used_at is null
+  and ${matchesKeyedHash('hash_key_id', 'token_hash', tokenHashes)}`;
 
-// Success resets the account's failure counter (plus any `extraSet` change of the users row: one UPDATE
-// per row and statement); a proof that lost (replayed step, unknown or spent token, a concurrent request
-// won) records one more failure instead, in the same statement.
-const settleAccount = (userId: string, extraSet: SQL = sql``) => sql`
-  account as (
-    update users set failed_auth_count = 0, locked_until = null, updated_at = now() ${extraSet}
-    where id in (select user_id from proved)
-    returning id, email, full_name
-  ),
-  failed as (
-    update users set ${recordFailureSet}
-    where id = ${userId} and not exists (select 1 from proved)
-    returning id
-  )`;
+export type FactorChange<T> =
+  | { outcome: 'changed'; account: T }
+  | { outcome: 'refused'; lockStarted: boolean; lockedForSeconds: number; recipient: Recipient | null }
+  | { outcome: 'locked'; lockedForSeconds: number };
 
-// Disable TFA: the proof is consumed by the very DELETE that removes the device (TOTP) or the token
-// (backup), then the device, the backup tokens and the flag go, all in one statement.
+type FactorChangeRow = GateOutcomeRow & {
+  user_id: string | null;
+  email: string | null;
+  full_name: string | null;
+  proved: boolean;
+  revoked_sessions: string | number;
+};
+
+function toFactorChange<T>(
+  row: FactorChangeRow | undefined,
+  build: (recipient: Recipient) => T,
+): FactorChange<T> {
+  const gate = toGateOutcome(row);
+  const recipient = row?.user_id && row.email && row.full_name ? toRecipient(row as RecipientRow) : null;
+  if (!gate.admitted) {
+    if (gate.lockedForSeconds > 0) return { outcome: 'locked', lockedForSeconds: gate.lockedForSeconds };
+    return { outcome: 'refused', lockStarted: false, lockedForSeconds: 0, recipient };
+  }
+  if (row?.proved && recipient) return { outcome: 'changed', account: build(recipient) };
+  return {
+    outcome: 'refused',
+    lockStarted: gate.lockStarted,
+    lockedForSeconds: gate.lockedForSeconds,
+    recipient,
+  };
+}
+
+// Columns every factor change selects: the gate's verdict, who the account is, whether the proof held.
+const factorChangeColumns = sql`${gateOutcomeColumns},
+  (select id from gate) as user_id, (select email from gate) as email, (select full_name from gate) as full_name,
+  exists (select 1 from proved) as proved, (select count(*) from revoked) as revoked_sessions`;
+
+// Disable TFA, the statement that accepts the re-authentication: under the locked users row (no lock in
+// force), the proof is consumed by the very DELETE that removes the device (TOTP) or the token (backup),
+// then the device, the backup tokens and the flag go, the pending challenge ends and every other session
+// is revoked. A proof that lost (replayed step, spent token, a concurrent request won) counts one failure.
 export async function disableTFA(
   db: Database,
-  input: { userId: string; proof: SecondFactorProof },
-): Promise<Recipient | undefined> {
+  input: { userId: string; proof: SecondFactorProof; keepSessionId: string | null },
+): Promise<FactorChange<SessionsRevoked>> {
   const { userId, proof } = input;
   const removal: SQL =
     proof.kind === 'totp'
       ? sql`
-        proved as (delete from tfa_devices where ${laterStep(proof, userId)} returning user_id),
+        proved as (delete from tfa_devices where ${laterStep(proof)} returning user_id),
         tokens_gone as (delete from backup_tokens where user_id in (select user_id from proved) returning id)`
       : sql`
-        proved as (delete from backup_tokens where ${unusedBackupToken(proof.tokenHash, userId)} returning user_id),
+        proved as (delete from backup_tokens where ${unusedBackupToken(proof.tokenHashes)} returning user_id, id),
         tokens_gone as (
           delete from backup_tokens
-          where user_id in (select user_id from proved) and token_hash <> ${proof.tokenHash}
+          where user_id in (select user_id from proved) and id not in (select id from proved)
           returning id
         ),
         device_gone as (delete from tfa_devices where user_id in (select user_id from proved) returning id)`;
-  const result = await db.execute<RecipientRow>(sql`
-    with ${removal},
-    ${settleAccount(userId, sql`, tfa_enabled = false`)}
-    select account.id as user_id, account.email, account.full_name from account`);
+  const result = await db.execute<FactorChangeRow>(sql`
+    with ${accountGate(userId)},
+    ${removal},
+    ${settleAccount({
+      succeeded: sql`exists (select 1 from proved)`,
+      failed: sql`true`,
+      onSuccess: [
+        { column: 'tfa_enabled', value: sql`false` },
+        { column: 'open_challenge_id', value: sql`null` },
+      ],
+    })},
+    revoked as (${revokeOtherSessions('(select user_id as id from proved) as p', input.keepSessionId, 'tfa_disabled')})
+    select ${factorChangeColumns}`);
   const row = result.rows[0];
-  return row ? toRecipient(row) : undefined;
+  return toFactorChange(row, (recipient) => ({
+    ...recipient,
+    revokedSessions: Number(row?.revoked_sessions ?? 0),
+  }));
 }
 
-export type StoredBackupToken = { id: string; tokenHash: string; usedAt: string | null; createdAt: string };
+export type StoredBackupToken = {
+  id: string;
+  tokenHash: string;
+  hashKeyId: string;
+  usedAt: string | null;
+  createdAt: string;
+};
 
-export type BackupTokenSwap = Recipient & { freshTokenIds: string[]; previousTokens: StoredBackupToken[] };
+export type BackupTokenSwap = SessionsRevoked & {
+  freshTokenIds: string[];
+  previousTokens: StoredBackupToken[];
+};
 
-// Regenerate backup tokens: consume the proof, delete every old token and insert the new hashes, in one
-// statement. The old tokens, including a backup token spent as the proof, are returned as they were, so
+// Regenerate backup tokens: under the locked users row (no lock in force), consume the proof, delete every
+// old token, insert the new hashes and revoke every other session, in one statement. The old tokens, including a backup token spent as the proof, are returned as they were, so
 // the caller can put them back if the email with the new ones cannot be queued.
 export async function swapBackupTokens(
   db: Database,
-  input: { userId: string; proof: SecondFactorProof; newTokenHashes: string[] },
-): Promise<BackupTokenSwap | undefined> {
+  input: {
+    userId: string;
+    proof: SecondFactorProof;
+    newTokenHashes: KeyedHash[];
+    keepSessionId: string | null;
+  },
+): Promise<FactorChange<BackupTokenSwap>> {
   const { userId, proof } = input;
-  const spentHash = proof.kind === 'backup_token' ? proof.tokenHash : null;
   const proved: SQL =
     proof.kind === 'totp'
       ? sql`proved as (
-          update tfa_devices set last_accepted_step = ${proof.step} where ${laterStep(proof, userId)}
-          returning user_id, null::uuid as id, null::text as token_hash, null::timestamptz as used_at,
+          update tfa_devices set last_accepted_step = ${proof.step} where ${laterStep(proof)}
+          returning user_id, null::uuid as id, null::text as token_hash, null::text as hash_key_id,
+            null::timestamptz as used_at,
             null::timestamptz as created_at)`
       : sql`proved as (
-          delete from backup_tokens where ${unusedBackupToken(proof.tokenHash, userId)}
-          returning user_id, id, token_hash, used_at, created_at)`;
+          delete from backup_tokens where ${unusedBackupToken(proof.tokenHashes)}
+          returning user_id, id, token_hash, hash_key_id, used_at, created_at)`;
   const hashes = sql`array[${sql.join(
-    input.newTokenHashes.map((hash) => sql`${hash}`),
+    input.newTokenHashes.map(({ hash }) => sql`${hash}`),
     sql`, `,
   )}]::text[]`;
   const result = await db.execute<
-    RecipientRow & {
+    FactorChangeRow & {
       fresh_ids: string[];
-      previous: { id: string; token_hash: string; used_at: string | null; created_at: string }[];
+      previous: {
+        id: string;
+        token_hash: string;
+        hash_key_id: string;
+        used_at: string | null;
+        created_at: string;
+      }[];
     }
   >(sql`
-    with ${proved},
-    ${settleAccount(userId)},
+    with ${accountGate(userId)},
+    ${proved},
+    ${settleAccount({ succeeded: sql`exists (select 1 from proved)`, failed: sql`true` })},
     previous as (
       delete from backup_tokens
-      where user_id in (select user_id from proved) and token_hash is distinct from ${spentHash}::text
-      returning id, token_hash, used_at, created_at
+      where user_id in (select user_id from proved)
+        and not exists (select 1 from proved p where p.id = backup_tokens.id)
+      returning id, token_hash, hash_key_id, used_at, created_at
     ),
     fresh as (
-      insert into backup_tokens (user_id, token_hash)
-      select proved.user_id, hash from proved, unnest(${hashes}) as hash
+      insert into backup_tokens (user_id, token_hash, hash_key_id)
+      select proved.user_id, hash, ${input.newTokenHashes[0]?.kid ?? DEFAULT_TOKEN_HASH_KEY_ID}::text
+      from proved, unnest(${hashes}) as hash
       returning id
-    )
-    select account.id as user_id, account.email, account.full_name,
+    ),
+    revoked as (${revokeOtherSessions('(select user_id as id from proved) as p', input.keepSessionId, 'backup_tokens_regenerated')})
+    select ${factorChangeColumns},
       (select coalesce(json_agg(id), '[]'::json) from fresh) as fresh_ids,
-      (select coalesce(json_agg(json_build_object('id', id, 'token_hash', token_hash, 'used_at', used_at,
+      (select coalesce(json_agg(json_build_object('id', id, 'token_hash', token_hash,
+        'hash_key_id', hash_key_id, 'used_at', used_at,
         'created_at', created_at)), '[]'::json)
-        from (select id, token_hash, used_at, created_at from previous
-          union all select id, token_hash, used_at, created_at from proved where id is not null) as old_tokens
-      ) as previous
-    from account`);
+        from (select id, token_hash, hash_key_id, used_at, created_at from previous
+          union all select id, token_hash, hash_key_id, used_at, created_at from proved where id is not null)
+          as old_tokens
+      ) as previous`);
   const row = result.rows[0];
-  if (!row) return undefined;
-  return {
-    ...toRecipient(row),
-    freshTokenIds: row.fresh_ids,
-    previousTokens: row.previous.map((token) => ({
+  return toFactorChange(row, (recipient) => ({
+    ...recipient,
+    revokedSessions: Number(row?.revoked_sessions ?? 0),
+    freshTokenIds: row?.fresh_ids ?? [],
+    previousTokens: (row?.previous ?? []).map((token) => ({
       id: token.id,
       tokenHash: token.token_hash,
+      hashKeyId: token.hash_key_id,
       usedAt: token.used_at,
       createdAt: token.created_at,
     })),
-  };
+  }));
 }
 
 // Compensation when the email with the new tokens could not be queued: the new tokens (never seen by
@@ -353,6 +449,7 @@ export async function restoreBackupTokens(
         id: token.id,
         userId,
         tokenHash: token.tokenHash,
+        hashKeyId: token.hashKeyId,
         usedAt: token.usedAt,
         createdAt: token.createdAt,
       })),

@@ -2,7 +2,15 @@
 // statement, so two concurrent uses of one refresh token cannot both succeed.
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../client';
-import { sessions, users } from '../schema';
+import { sessions } from '../schema';
+import {
+  accountGate,
+  type GateOutcome,
+  type GateOutcomeRow,
+  gateOutcomeColumns,
+  settleAccount,
+  toGateOutcome,
+} from './lockout';
 
 export type NewSession = {
   sessionId: string;
@@ -12,27 +20,34 @@ export type NewSession = {
   familyMaxAgeSeconds: number;
 };
 
-// Starts a family after a successful login and clears the account's failure counter in the same
-// statement; optionally stores a rehashed password (parameters raised since the hash was made).
+// Starts a family after a right password and clears the account's failure counter in the same statement,
+// which also enforces the lock at commit time: a right password that arrives once the 5th failure has
+// committed starts nothing (`admitted: false`, answer 429). Optionally stores a rehashed password
+// (parameters raised since the hash was made).
 export async function startSessionAfterLogin(
   db: Database,
   session: NewSession,
   rehashedPassword: string | null,
-): Promise<boolean> {
-  const result = await db.execute(sql`
-    with account as (
-      update ${users}
-      set failed_auth_count = 0, locked_until = null,
-          password_hash = coalesce(${rehashedPassword}, password_hash), updated_at = now()
-      where id = ${session.userId}
+): Promise<GateOutcome & { started: boolean }> {
+  const result = await db.execute<GateOutcomeRow & { started: boolean }>(sql`
+    with ${accountGate(session.userId)},
+    ${settleAccount({
+      succeeded: sql`true`,
+      failed: sql`false`,
+      onSuccess: [
+        { column: 'password_hash', value: sql`coalesce(${rehashedPassword}::text, users.password_hash)` },
+      ],
+    })},
+    started as (
+      insert into ${sessions} (id, user_id, current_token_id, amr, auth_time, expires_at)
+      select ${session.sessionId}, settled.id, ${session.tokenId}, ${toTextArray(session.amr)}, now(),
+        now() + make_interval(secs => ${session.familyMaxAgeSeconds})
+      from settled
       returning id
     )
-    insert into ${sessions} (id, user_id, current_token_id, amr, auth_time, expires_at)
-    select ${session.sessionId}, account.id, ${session.tokenId}, ${toTextArray(session.amr)}, now(),
-      now() + make_interval(secs => ${session.familyMaxAgeSeconds})
-    from account
-    returning id`);
-  return result.rows.length === 1;
+    select ${gateOutcomeColumns}, exists (select 1 from started) as started`);
+  const row = result.rows[0];
+  return { ...toGateOutcome(row), started: row?.started === true };
 }
 
 export function toTextArray(values: string[]) {
@@ -118,4 +133,13 @@ export async function revokeAllSessions(db: Database, userId: string, reason: st
     .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
     .returning({ id: sessions.id });
   return revoked.length;
+}
+
+/** Revokes every live session of the user in CTE `source` (column id) except `keepSessionId`. */
+export function revokeOtherSessions(source: string, keepSessionId: string | null, reason: string) {
+  return sql`
+    update sessions set revoked_at = now(), revoked_reason = ${reason}
+    where user_id in (select id from ${sql.raw(source)}) and revoked_at is null
+      and id is distinct from ${keepSessionId}::uuid
+    returning id`;
 }

@@ -1,50 +1,74 @@
 // Second-factor statements. Single-use state (TOTP steps, email codes, backup tokens, challenges) only
 // changes through conditional UPDATE … WHERE … RETURNING, so concurrent requests cannot both win.
 import { and, eq, sql } from 'drizzle-orm';
+import type { KeyedHash } from '../../crypto/hmac';
 import type { Database } from '../client';
 import { backupTokens, tfaChallenges, tfaDevices, users } from '../schema';
-import { lockedForSecondsOf, recordFailureSet } from './lockout';
+import { matchesKeyedHash } from './keyed-hash';
+import {
+  accountGate,
+  type GateOutcome,
+  type GateOutcomeRow,
+  gateOutcomeColumns,
+  lockedForSecondsOf,
+  settleAccount,
+  toGateOutcome,
+} from './lockout';
 import type { NewSession } from './sessions';
-import { toTextArray } from './sessions';
+import { revokeOtherSessions, toTextArray } from './sessions';
 import type { DeviceType } from './users';
 
 export type EnrollmentRows = {
   device: { id: string; deviceType: DeviceType; secretEnvelope: string | null };
-  backupTokenHashes: string[];
+  backupTokenHashes: KeyedHash[];
 };
 
 // Signup with TFA: user, device and backup tokens in one transaction (one db.batch, one round trip).
 export async function insertUserWithEnrollment(
   db: Database,
-  user: { id: string; email: string; fullName: string; passwordHash: string },
+  user: { id: string; email: string; fullName: string; passwordHash: string; locale: string | null },
   enrollment: EnrollmentRows,
 ): Promise<void> {
   await db.batch([
     db.insert(users).values({ ...user, tfaEnabled: true }),
     db.insert(tfaDevices).values({ ...enrollment.device, userId: user.id }),
-    db
-      .insert(backupTokens)
-      .values(enrollment.backupTokenHashes.map((tokenHash) => ({ userId: user.id, tokenHash }))),
+    db.insert(backupTokens).values(
+      enrollment.backupTokenHashes.map(({ kid, hash }) => ({
+        userId: user.id,
+        tokenHash: hash,
+        hashKeyId: kid,
+      })),
+    ),
   ]);
 }
 
 // Enabling TFA later: the device insert fails on the one-device-per-user index if TFA is already on,
-// which rolls the whole batch back. Returns the account's email and name for the QR label and email.
+// which rolls the whole batch back. Every session but the caller's is revoked in the same transaction.
+// Returns the account's email and name for the QR label and email.
 export async function enableTFA(
   db: Database,
   userId: string,
   enrollment: EnrollmentRows,
-): Promise<{ email: string; fullName: string } | undefined> {
-  const [, , updated] = await db.batch([
+  keepSessionId: string | null,
+): Promise<{ email: string; fullName: string; revokedSessions: number } | undefined> {
+  const [, , updated, revoked] = await db.batch([
     db.insert(tfaDevices).values({ ...enrollment.device, userId }),
-    db.insert(backupTokens).values(enrollment.backupTokenHashes.map((tokenHash) => ({ userId, tokenHash }))),
+    db
+      .insert(backupTokens)
+      .values(
+        enrollment.backupTokenHashes.map(({ kid, hash }) => ({ userId, tokenHash: hash, hashKeyId: kid })),
+      ),
     db
       .update(users)
       .set({ tfaEnabled: true, updatedAt: sql`now()` })
       .where(eq(users.id, userId))
       .returning({ email: users.email, fullName: users.fullName }),
+    db.execute(sql`
+      with account as (select ${userId}::uuid as id)
+      ${revokeOtherSessions('account', keepSessionId, 'tfa_enabled')}`),
   ]);
-  return updated[0];
+  const account = updated[0];
+  return account ? { ...account, revokedSessions: revoked.rows.length } : undefined;
 }
 
 // Compensation when the activation email could not be queued: the user must never hold TFA without
@@ -77,21 +101,34 @@ export async function findCodeGeneratorSecret(
   return row;
 }
 
-// Opens a pre-TFA challenge after a right password; a password hash made with weaker parameters is
-// replaced (rehash-on-login) in the same statement.
-export async function insertChallenge(
+// Opens a pre-TFA challenge after a right password, if no lock is in force at commit time. The challenge
+// becomes the user's one open challenge (users.open_challenge_id): any earlier one ends here, so a burst
+// of logins cannot multiply the per-challenge attempts. A password hash made with weaker parameters is
+// replaced (rehash-on-login) in the same statement. The failure count is not reset: the second factor is
+// still to come.
+export async function openChallenge(
   db: Database,
-  challenge: { id: string; userId: string; emailCodeHash: string | null; ttlSeconds: number },
+  challenge: { id: string; userId: string; emailCodeHash: KeyedHash | null; ttlSeconds: number },
   rehashedPassword: string | null,
-): Promise<void> {
-  await db.execute(sql`
-    with rehashed as (
-      update users set password_hash = ${rehashedPassword}, updated_at = now()
-      where id = ${challenge.userId} and ${rehashedPassword}::text is not null
+): Promise<GateOutcome & { opened: boolean }> {
+  const result = await db.execute<GateOutcomeRow & { opened: boolean }>(sql`
+    with ${accountGate(challenge.userId)},
+    settled as (
+      update users set open_challenge_id = ${challenge.id}, open_challenge_failures = 0,
+        password_hash = coalesce(${rehashedPassword}::text, users.password_hash), updated_at = now()
+      where id in (select id from admitted)
+      returning id, failed_auth_count, locked_until
+    ),
+    opened as (
+      insert into tfa_challenges (id, user_id, email_code_hash, email_code_key_id, expires_at)
+      select ${challenge.id}, settled.id, ${challenge.emailCodeHash?.hash ?? null}, ${challenge.emailCodeHash?.kid ?? null},
+        now() + make_interval(secs => ${challenge.ttlSeconds})
+      from settled
+      returning id
     )
-    insert into tfa_challenges (id, user_id, email_code_hash, expires_at)
-    values (${challenge.id}, ${challenge.userId}, ${challenge.emailCodeHash},
-      now() + make_interval(secs => ${challenge.ttlSeconds}))`);
+    select ${gateOutcomeColumns}, exists (select 1 from opened) as opened`);
+  const row = result.rows[0];
+  return { ...toGateOutcome(row), opened: row?.opened === true };
 }
 
 export type ChallengeContext = {
@@ -101,6 +138,7 @@ export type ChallengeContext = {
   fullName: string;
   usable: boolean;
   emailCodeHash: string | null;
+  emailCodeKeyId: string | null;
   deviceId: string | null;
   deviceType: DeviceType | null;
   secretEnvelope: string | null;
@@ -108,8 +146,16 @@ export type ChallengeContext = {
   lockedForSeconds: number;
 };
 
-// Everything the second-factor check needs, in one read. `usable` folds expiry, consumption and the
-// per-challenge attempt limit so the service cannot forget one of them.
+// The challenge is the user's open one, unexpired, and has attempts left. On `u` (users) and `c`
+// (tfa_challenges); the judging statement re-checks it on the locked users row.
+const challengeOpen = (challengeId: string, maxAttempts: number, u: string) => sql`
+  ${sql.raw(u)}.open_challenge_id = ${challengeId}::uuid
+  and ${sql.raw(u)}.open_challenge_failures < ${maxAttempts}
+  and exists (select 1 from tfa_challenges c where c.id = ${challengeId}::uuid
+    and c.user_id = ${sql.raw(u)}.id and c.expires_at > now())`;
+
+// Everything the second-factor check needs, in one read. `usable` folds expiry, the one-open-challenge
+// rule and the per-challenge attempt limit. It only spares work: the judging statement decides again.
 export async function findChallengeContext(
   db: Database,
   challenge: { challengeId: string; userId: string },
@@ -121,9 +167,9 @@ export async function findChallengeContext(
       userId: users.id,
       email: users.email,
       fullName: users.fullName,
-      usable: sql<boolean>`(${tfaChallenges.consumedAt} is null and ${tfaChallenges.expiresAt} > now()
-        and ${tfaChallenges.failedAttempts} < ${maxAttempts})`,
+      usable: sql<boolean>`(${challengeOpen(challenge.challengeId, maxAttempts, 'users')})`,
       emailCodeHash: tfaChallenges.emailCodeHash,
+      emailCodeKeyId: tfaChallenges.emailCodeKeyId,
       deviceId: tfaDevices.id,
       deviceType: tfaDevices.deviceType,
       secretEnvelope: tfaDevices.secretEnvelope,
@@ -137,141 +183,179 @@ export async function findChallengeContext(
   return row;
 }
 
-const usableChallenge = (challengeId: string, userId: string, maxAttempts: number) => sql`
-  id = ${challengeId} and user_id = ${userId} and consumed_at is null and expires_at > now()
-  and failed_attempts < ${maxAttempts}`;
-
 function insertSessionFrom(source: string, session: NewSession) {
   return sql`insert into sessions (id, user_id, current_token_id, amr, auth_time, expires_at)
-    select ${session.sessionId}, user_id, ${session.tokenId}, ${toTextArray(session.amr)}, now(),
+    select ${session.sessionId}, id, ${session.tokenId}, ${toTextArray(session.amr)}, now(),
       now() + make_interval(secs => ${session.familyMaxAgeSeconds})
     from ${sql.raw(source)}`;
 }
 
-// A second factor verified by the caller: consume the challenge, reset the failure counter and start the
-// session, all in one statement. For a TOTP code the step is accepted in the same statement, and only if it
-// is later than the last accepted one (RFC 6238 §5.2); an email code was checked in constant time already.
-export async function completeChallenge(
+// What the Worker concluded about a presented code. A right TOTP code names its step (accepted only if
+// later than the device's last accepted one, RFC 6238 §5.2) and, when its secret was sealed under an old
+// ENCRYPTION_KEYS key, the envelope re-sealed under the current one.
+export type CodeVerdict =
+  | {
+      kind: 'totp_ok';
+      deviceId: string;
+      step: number;
+      reencrypted: { from: string; to: string } | null;
+    }
+  | { kind: 'email_code_ok' }
+  | { kind: 'wrong'; replayed: boolean };
+
+export type ChallengeSettlement = GateOutcome & {
+  completed: boolean;
+  sendReplayNotice: boolean;
+};
+
+/** At most one "replayed code refused" notice per account per this many seconds. */
+export const REPLAY_NOTICE_INTERVAL_SECONDS = 15 * 60;
+
+/**
+ * Judges a code on a pre-TFA challenge in one statement, whatever the Worker concluded: under the locked
+ * users row it checks the account lock, that this is the open challenge, unexpired and with attempts left;
+ * a right code (for TOTP: a step later than the last accepted one) then closes the challenge, resets the
+ * counters and starts the session; anything else counts one failure on the challenge and the account,
+ * setting the lock atomically. A refused replay also decides here whether the owner gets a notice.
+ */
+export async function settleChallenge(
   db: Database,
   input: {
     challengeId: string;
     userId: string;
     maxAttempts: number;
     session: NewSession;
-    totpStep?: { deviceId: string; step: number };
+    verdict: CodeVerdict;
   },
-): Promise<boolean> {
-  const { totpStep } = input;
-  const stepAccepted = totpStep
-    ? sql`step_accepted as (
-        update tfa_devices set last_accepted_step = ${totpStep.step}
-        where id = ${totpStep.deviceId} and user_id = ${input.userId}
-          and (last_accepted_step is null or last_accepted_step < ${totpStep.step})
-        returning user_id
-      ),`
-    : sql``;
-  const stepGuard = totpStep ? sql`and exists (select 1 from step_accepted)` : sql``;
-  const result = await db.execute(sql`
-    with ${stepAccepted}
-    consumed as (
+): Promise<ChallengeSettlement> {
+  const { verdict, challengeId } = input;
+  const stepAccepted =
+    verdict.kind === 'totp_ok'
+      ? sql`step_accepted as (
+          update tfa_devices set last_accepted_step = ${verdict.step},
+            secret_envelope = case when secret_envelope = ${verdict.reencrypted?.from ?? null}::text
+              then ${verdict.reencrypted?.to ?? null}::text else secret_envelope end
+          where id = ${verdict.deviceId} and user_id in (select id from admitted)
+            and (last_accepted_step is null or last_accepted_step < ${verdict.step})
+          returning user_id
+        ),`
+      : sql``;
+  const proof =
+    verdict.kind === 'totp_ok'
+      ? sql`select user_id as id from step_accepted`
+      : verdict.kind === 'email_code_ok'
+        ? sql`select id from admitted`
+        : sql`select id from admitted where false`;
+  const replayed = verdict.kind === 'wrong' && verdict.replayed;
+  const noticeDue = (alias: string) =>
+    sql.raw(`(${alias}.replay_notice_at is null
+      or ${alias}.replay_notice_at <= now() - make_interval(secs => ${REPLAY_NOTICE_INTERVAL_SECONDS}))`);
+  const result = await db.execute<GateOutcomeRow & { completed: boolean; send_replay_notice: boolean }>(sql`
+    with ${accountGate(input.userId, challengeOpen(challengeId, input.maxAttempts, 'gate'))},
+    ${stepAccepted}
+    proved as (${proof}),
+    ${settleAccount({
+      succeeded: sql`exists (select 1 from proved)`,
+      failed: sql`true`,
+      onSuccess: [{ column: 'open_challenge_id', value: sql`null` }],
+      onFailure: [
+        { column: 'open_challenge_failures', value: sql`users.open_challenge_failures + 1` },
+        {
+          column: 'replay_notice_at',
+          value: replayed
+            ? sql`case when ${noticeDue('users')} then now() else users.replay_notice_at end`
+            : sql`users.replay_notice_at`,
+        },
+      ],
+    })},
+    closed as (
       update tfa_challenges set consumed_at = now()
-      where ${usableChallenge(input.challengeId, input.userId, input.maxAttempts)} ${stepGuard}
-      returning user_id
+      where id = ${challengeId} and exists (select 1 from proved)
+      returning id
     ),
-    account as (
-      update users set failed_auth_count = 0, locked_until = null
-      where id in (select user_id from consumed)
-      returning id as user_id
-    ),
-    started as (${insertSessionFrom('account', input.session)} returning id)
-    select id from started`);
-  return result.rows.length === 1;
-}
-
-// A wrong second factor counts against the challenge (and the account, for the lockout).
-export async function recordChallengeFailure(
-  db: Database,
-  challengeId: string,
-  userId: string,
-): Promise<void> {
-  await db.execute(sql`
-    with challenge as (
-      update tfa_challenges set failed_attempts = failed_attempts + 1
-      where id = ${challengeId} and user_id = ${userId}
-      returning user_id
-    )
-    update users set ${recordFailureSet}
-    where id in (select user_id from challenge)`);
+    started as (${insertSessionFrom('proved', input.session)} returning id)
+    select ${gateOutcomeColumns}, exists (select 1 from started) as completed,
+      ${replayed ? sql`exists (select 1 from admitted where ${noticeDue('admitted')})` : sql`false`}
+        as send_replay_notice`);
+  const row = result.rows[0];
+  return {
+    ...toGateOutcome(row),
+    completed: row?.completed === true,
+    sendReplayNotice: row?.send_replay_notice === true,
+  };
 }
 
 export type BackupRedemption =
   | { outcome: 'redeemed'; remaining: number; email: string; fullName: string }
-  | { outcome: 'no_match' | 'exhausted'; email: string }
+  | {
+      outcome: 'no_match' | 'exhausted';
+      email: string;
+      fullName: string;
+      lockStarted: boolean;
+      lockedForSeconds: number;
+    }
   | { outcome: 'challenge_unusable' }
   | { outcome: 'locked'; lockedForSeconds: number };
 
-// Spends one backup token atomically: of N concurrent uses of one token exactly one UPDATE matches.
-// The lookup is by keyed hash (HMAC under a Worker secret), so the comparison reveals nothing usable.
+// Spends one backup token on a pre-TFA challenge, in one statement with the same gate as a code: of N
+// concurrent uses of one token exactly one UPDATE matches, and no token is spent once the lock is in
+// force. The lookup is by keyed hash (HMAC under a Worker secret), so the comparison reveals nothing usable.
 export async function redeemBackupToken(
   db: Database,
-  input: { challengeId: string; userId: string; tokenHash: string; maxAttempts: number; session: NewSession },
+  input: {
+    challengeId: string;
+    userId: string;
+    tokenHashes: KeyedHash[];
+    maxAttempts: number;
+    session: NewSession;
+  },
 ): Promise<BackupRedemption> {
-  const result = await db.execute<{
-    challenge_ok: boolean;
-    redeemed: boolean;
-    remaining: string | number;
-    locked_for_seconds: string | number;
-    email: string;
-    full_name: string;
-  }>(sql`
-    with account_state as (
-      select ${lockedForSecondsOf('users')} as locked_for_seconds from users where id = ${input.userId}
-    ),
-    challenge as (
-      select user_id from tfa_challenges
-      where ${usableChallenge(input.challengeId, input.userId, input.maxAttempts)}
-        and (select locked_for_seconds from account_state) = 0
-    ),
-    spent as (
+  const result = await db.execute<
+    GateOutcomeRow & {
+      redeemed: boolean;
+      remaining: string | number;
+      email: string | null;
+      full_name: string | null;
+    }
+  >(sql`
+    with ${accountGate(input.userId, challengeOpen(input.challengeId, input.maxAttempts, 'gate'))},
+    proved as (
       update backup_tokens set used_at = now()
-      where user_id in (select user_id from challenge) and token_hash = ${input.tokenHash} and used_at is null
-      returning user_id
+      where user_id in (select id from admitted) and used_at is null
+        and ${matchesKeyedHash('hash_key_id', 'token_hash', input.tokenHashes)}
+      returning user_id as id
     ),
-    consumed as (
+    ${settleAccount({
+      succeeded: sql`exists (select 1 from proved)`,
+      failed: sql`true`,
+      onSuccess: [{ column: 'open_challenge_id', value: sql`null` }],
+      onFailure: [{ column: 'open_challenge_failures', value: sql`users.open_challenge_failures + 1` }],
+    })},
+    closed as (
       update tfa_challenges set consumed_at = now()
-      where id = ${input.challengeId} and exists (select 1 from spent)
-      returning user_id
-    ),
-    failed as (
-      update tfa_challenges set failed_attempts = failed_attempts + 1
-      where id = ${input.challengeId} and exists (select 1 from challenge) and not exists (select 1 from spent)
-      returning user_id
-    ),
-    reset_account as (
-      update users set failed_auth_count = 0, locked_until = null
-      where id in (select user_id from spent)
+      where id = ${input.challengeId} and exists (select 1 from proved)
       returning id
     ),
-    failed_account as (
-      update users set ${recordFailureSet}
-      where id in (select user_id from failed)
-      returning id
-    ),
-    started as (${insertSessionFrom('consumed', input.session)} returning id)
-    select exists (select 1 from challenge) as challenge_ok,
-      exists (select 1 from started) as redeemed,
-      (select locked_for_seconds from account_state) as locked_for_seconds,
+    started as (${insertSessionFrom('proved', input.session)} returning id)
+    select ${gateOutcomeColumns}, exists (select 1 from started) as redeemed,
       (select count(*) from backup_tokens where user_id = ${input.userId} and used_at is null) as remaining,
-      (select count(*) from reset_account) + (select count(*) from failed_account) as touched,
-      (select email from users where id = ${input.userId}) as email,
-      (select full_name from users where id = ${input.userId}) as full_name`);
+      (select email from gate) as email, (select full_name from gate) as full_name`);
   const row = result.rows[0];
-  const lockedForSeconds = Number(row?.locked_for_seconds ?? 0);
-  if (lockedForSeconds > 0) return { outcome: 'locked', lockedForSeconds };
-  if (!row?.challenge_ok) return { outcome: 'challenge_unusable' };
+  const gate = toGateOutcome(row);
+  if (!gate.admitted) {
+    if (gate.lockedForSeconds > 0) return { outcome: 'locked', lockedForSeconds: gate.lockedForSeconds };
+    return { outcome: 'challenge_unusable' };
+  }
+  const email = row?.email ?? '';
+  const fullName = row?.full_name ?? '';
   // `remaining` reads the snapshot before this statement: the spent token is still counted in it.
-  const remainingBefore = Number(row.remaining);
-  if (row.redeemed)
-    return { outcome: 'redeemed', remaining: remainingBefore - 1, email: row.email, fullName: row.full_name };
-  return { outcome: remainingBefore === 0 ? 'exhausted' : 'no_match', email: row.email };
+  const remainingBefore = Number(row?.remaining ?? 0);
+  if (row?.redeemed) return { outcome: 'redeemed', remaining: remainingBefore - 1, email, fullName };
+  return {
+    outcome: remainingBefore === 0 ? 'exhausted' : 'no_match',
+    email,
+    fullName,
+    lockStarted: gate.lockStarted,
+    lockedForSeconds: gate.lockedForSeconds,
+  };
 }

@@ -2,7 +2,19 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { tfaDevices, users } from '../schema';
-import { lockedForSecondsOf, recordFailureSet } from './lockout';
+import {
+  accountGate,
+  failureCountAfterFailure,
+  type GateOutcome,
+  type GateOutcomeRow,
+  gateOutcomeColumns,
+  LOCKOUT_THRESHOLD,
+  lockAfterFailure,
+  notLocked,
+  secondsUntil,
+  settleAccount,
+  toGateOutcome,
+} from './lockout';
 
 export type DeviceType = 'email' | 'code_generator';
 
@@ -44,7 +56,7 @@ export function toUserView(row: UserViewRow): UserView {
 
 export async function insertUser(
   db: Database,
-  user: { id: string; email: string; fullName: string; passwordHash: string },
+  user: { id: string; email: string; fullName: string; passwordHash: string; locale: string | null },
 ): Promise<UserView> {
   const [row] = await db
     .insert(users)
@@ -73,21 +85,45 @@ export type LoginCandidate = {
   lockedForSeconds: number;
 };
 
-export async function findLoginCandidate(db: Database, email: string): Promise<LoginCandidate | undefined> {
-  const [row] = await db
-    .select({
-      id: users.id,
-      email: users.email,
-      fullName: users.fullName,
-      passwordHash: users.passwordHash,
-      tfaEnabled: users.tfaEnabled,
-      deviceType: tfaDevices.deviceType,
-      lockedForSeconds: sql<number>`${lockedForSecondsOf('users')}`.mapWith(Number),
-    })
-    .from(users)
-    .leftJoin(tfaDevices, eq(tfaDevices.userId, users.id))
-    .where(eq(users.email, email));
-  return row;
+export type LoginLookup = { account: LoginCandidate | undefined; lockedForSeconds: number };
+
+// The password login's one read. An unknown email reads its own lock (kept under a keyed hash of the
+// email, see unknown_account_attempts) in the same statement, so both cases do the same database work.
+export async function findLoginCandidate(
+  db: Database,
+  email: string,
+  unknownAccountKey: string,
+): Promise<LoginLookup> {
+  const result = await db.execute<{
+    id: string | null;
+    email: string;
+    full_name: string;
+    password_hash: string;
+    tfa_enabled: boolean;
+    device_type: DeviceType | null;
+    locked_for_seconds: string | number;
+  }>(sql`
+    select u.id, u.email, u.full_name, u.password_hash, u.tfa_enabled, d.device_type,
+      ${secondsUntil(sql`case when u.id is null then a.locked_until else u.locked_until end`)} as locked_for_seconds
+    from (select ${email}::text as email) as q
+      left join users u on u.email = q.email
+      left join tfa_devices d on d.user_id = u.id
+      left join unknown_account_attempts a on u.id is null and a.email_key = ${unknownAccountKey}`);
+  const row = result.rows[0];
+  const lockedForSeconds = Number(row?.locked_for_seconds ?? 0);
+  if (!row?.id) return { account: undefined, lockedForSeconds };
+  return {
+    account: {
+      id: row.id,
+      email: row.email,
+      fullName: row.full_name,
+      passwordHash: row.password_hash,
+      tfaEnabled: row.tfa_enabled,
+      deviceType: row.device_type,
+      lockedForSeconds,
+    },
+    lockedForSeconds,
+  };
 }
 
 // One statement answers both questions: is the caller an admin (by the allowlist), and the page of users.
@@ -119,9 +155,43 @@ export async function listUsersForAdmin(
 
 type UserViewJSON = UserViewRow;
 
-// A wrong password: one more consecutive failure, and the lock it earns.
-export async function recordLoginFailure(db: Database, userId: string): Promise<void> {
-  await db.execute(sql`update users set ${recordFailureSet} where id = ${userId}`);
+// A wrong password (or a wrong re-authentication): one more consecutive failure and the lock it earns, in
+// one statement, counted only if no lock is in force when it commits. `admitted: false` means the attempt
+// was not judged (answer 429, whatever the guess).
+export async function recordAccountFailure(db: Database, userId: string): Promise<GateOutcome> {
+  const result = await db.execute<GateOutcomeRow>(sql`
+    with ${accountGate(userId)},
+    ${settleAccount({ succeeded: sql`false`, failed: sql`true` })}
+    select ${gateOutcomeColumns}`);
+  return toGateOutcome(result.rows[0]);
+}
+
+// The same for an email with no account: an upsert on its keyed-hash row, with the same lock rules. The
+// conflicting row is locked by ON CONFLICT and re-read as last committed, so the lock holds as for users.
+export async function recordUnknownAccountFailure(db: Database, emailKey: string): Promise<GateOutcome> {
+  const counts = notLocked('t');
+  const result = await db.execute<{
+    counted: boolean;
+    locked_for_seconds: string | number;
+    failed_auth_count: number;
+  }>(sql`
+    insert into unknown_account_attempts as t (email_key, failed_auth_count, locked_until, last_failure_counted)
+    values (${emailKey}, 1, null, true)
+    on conflict (email_key) do update set
+      failed_auth_count = case when ${counts} then ${failureCountAfterFailure('t')} else t.failed_auth_count end,
+      locked_until = case when ${counts} then ${lockAfterFailure('t')} else t.locked_until end,
+      last_failure_counted = ${counts},
+      updated_at = now()
+    returning last_failure_counted as counted, ${secondsUntil(sql`locked_until`)} as locked_for_seconds,
+      failed_auth_count`);
+  const row = result.rows[0];
+  const counted = row?.counted === true;
+  return {
+    accountFound: false,
+    admitted: counted,
+    lockedForSeconds: Number(row?.locked_for_seconds ?? 0),
+    lockStarted: counted && Number(row?.failed_auth_count) === LOCKOUT_THRESHOLD,
+  };
 }
 
 export async function deleteUser(db: Database, userId: string): Promise<void> {

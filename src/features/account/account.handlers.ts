@@ -48,14 +48,14 @@ export const changePasswordHandler: AppRouteHandler<typeof changePasswordRoute> 
 };
 
 export const disableTFA: AppRouteHandler<typeof disableTFARoute> = async (c) => {
-  await disableTwoFactor(c.get('deps'), c.get('principal').userId, c.req.valid('json'));
+  await disableTwoFactor(c.get('deps'), c.get('principal'), c.req.valid('json'));
   return c.json({ tfa_enabled: false as const, detail: 'Two-factor authentication is disabled.' }, 200);
 };
 
 export const regenerateBackupTokensHandler: AppRouteHandler<typeof regenerateBackupTokensRoute> = async (
   c,
 ) => {
-  const result = await regenerateBackupTokens(c.get('deps'), c.get('principal').userId, c.req.valid('json'));
+  const result = await regenerateBackupTokens(c.get('deps'), c.get('principal'), c.req.valid('json'));
   return c.json(
     {
       detail: 'New backup tokens were emailed to you; the old ones no longer work.',
@@ -67,7 +67,6 @@ export const regenerateBackupTokensHandler: AppRouteHandler<typeof regenerateBac
 
 export const tfaStatus: AppRouteHandler<typeof tfaStatusRoute> = async (c) => {
   const status = await getTwoFactorStatus(c.get('deps'), c.get('principal').userId);
-  c.header('cache-control', 'no-store');
   return c.json(
     {
       tfa_enabled: status.tfaEnabled,

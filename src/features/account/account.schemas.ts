@@ -1,11 +1,9 @@
 // API DTOs of the account endpoints (password reset and change, TFA settings), registered as OpenAPI
 // components with examples.
 import { z } from '@hono/zod-openapi';
+import { plainText } from '../../http/input-text';
 import { DeviceTypeSchema, EmailSchema } from '../auth/auth.schemas';
-import { NewPasswordSchema, PASSWORD_MAX_LENGTH } from './password-policy';
-
-// A password being checked, not chosen: any length the login form accepts.
-const CurrentPasswordSchema = z.string().min(1).max(PASSWORD_MAX_LENGTH);
+import { CurrentPasswordSchema, NewPasswordSchema } from './password-policy';
 
 export const ForgotPasswordRequestSchema = z
   .object({
@@ -20,7 +18,7 @@ export const AcceptedDetailSchema = z.object({ detail: z.string() }).openapi('Ac
 
 export const ResetPasswordRequestSchema = z
   .object({
-    token: z.string().min(1).max(256).openapi({ description: 'The token from the reset email' }),
+    token: plainText().min(1).max(256).openapi({ description: 'The token from the reset email' }),
     new_password: NewPasswordSchema,
   })
   .strict()
@@ -49,7 +47,7 @@ export const PasswordUpdatedSchema = z
 export const ReauthenticationRequestSchema = z
   .object({
     password: CurrentPasswordSchema,
-    code: z.string().min(1).max(64).openapi({
+    code: plainText().min(1).max(64).openapi({
       description:
         'A current 6-digit code from the authenticator app (code_generator devices), or an unused backup token (any device; the only choice for email devices). A backup token given here is spent.',
       example: '123456',

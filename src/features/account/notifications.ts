@@ -42,3 +42,17 @@ export async function notifySecurityEvent(
     return false;
   }
 }
+
+/**
+ * Tells the owner their account just locked (once per run of failures). Queued after the answer
+ * (waitUntil), so a wrong password takes as long on an account as on an unknown email.
+ */
+export function notifyAccountLocked(
+  deps: Pick<Deps, 'emailQueue' | 'taskStatus' | 'log' | 'nowMs' | 'defer'>,
+  recipient: { email: string; fullName: string },
+  retryAfterSeconds: number,
+): void {
+  deps.defer(
+    notifySecurityEvent(deps, recipient, { kind: 'account_locked', retry_after_seconds: retryAfterSeconds }),
+  );
+}

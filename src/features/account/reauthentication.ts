@@ -8,14 +8,16 @@ import type { Deps } from '../../app-env';
 import { verifyPassword } from '../../crypto/password';
 import { normalizeBackupToken } from '../../crypto/random';
 import {
+  type FactorChange,
   findReauthenticationContext,
   type ReauthenticationContext,
   type SecondFactorProof,
 } from '../../db/queries/account';
-import { recordLoginFailure } from '../../db/queries/users';
+import { recordAccountFailure } from '../../db/queries/users';
 import { problems } from '../../http/problem';
-import { hashBackupToken } from '../tfa/enrollment';
+import { backupTokenLookupHashes } from '../tfa/enrollment';
 import { checkTOTPCode } from '../tfa/totp-check';
+import { notifyAccountLocked } from './notifications';
 
 const SIX_DIGITS = /^\d{6}$/;
 
@@ -44,7 +46,10 @@ export async function reauthenticate(
     proveSecondFactor(deps, context, input.code.trim()),
   ]);
   if (!verdict.valid || !proof) {
-    await recordLoginFailure(deps.db, context.userId);
+    const failure = await recordAccountFailure(deps.db, context.userId);
+    // Not counted: the lock came into force while this attempt was in flight, so it gets no verdict.
+    if (!failure.admitted) throw problems.accountLocked(failure.lockedForSeconds);
+    if (failure.lockStarted) notifyAccountLocked(deps, context, failure.lockedForSeconds);
     deps.log({
       event: 'reauthentication_failed',
       user_id: context.userId,
@@ -55,8 +60,19 @@ export async function reauthenticate(
   return { context, proof };
 }
 
-/** The change statement refused the proof (and recorded the failure): a replay, a spent token, a lost race. */
-export function refuseReauthentication(deps: Deps, userId: string, proof: SecondFactorProof): never {
+/**
+ * Answers for a change statement that did not accept the proof: the lock came into force first (429), or
+ * the proof lost (a replay, a spent token, a concurrent request won) and was counted as a failure (403).
+ */
+export function refuseReauthentication(
+  deps: Deps,
+  userId: string,
+  proof: SecondFactorProof,
+  change: Exclude<FactorChange<unknown>, { outcome: 'changed' }>,
+): never {
+  if (change.outcome === 'locked') throw problems.accountLocked(change.lockedForSeconds);
+  if (change.lockStarted && change.recipient)
+    notifyAccountLocked(deps, change.recipient, change.lockedForSeconds);
   deps.log({ event: 'reauthentication_failed', user_id: userId, reason: `${proof.kind}_not_accepted` });
   throw problems.reauthenticationFailed();
 }
@@ -88,5 +104,8 @@ async function proveSecondFactor(
   }
   const normalized = normalizeBackupToken(code);
   if (!normalized) return null;
-  return { kind: 'backup_token', tokenHash: await hashBackupToken(deps.secrets.tokenHashKey, normalized) };
+  return {
+    kind: 'backup_token',
+    tokenHashes: await backupTokenLookupHashes(deps.secrets.tokenHashKeys, normalized),
+  };
 }

@@ -1,5 +1,6 @@
 // Two-factor settings of a logged-in user: disable, regenerate backup tokens, status.
-import type { Deps } from '../../app-env';
+import type { Deps, Principal } from '../../app-env';
+import { isUUID } from '../../db/ids';
 import {
   disableTFA,
   findTFAStatus,
@@ -15,13 +16,20 @@ import { type ReauthenticationInput, reauthenticate, refuseReauthentication } fr
 
 export async function disableTwoFactor(
   deps: Deps,
-  userId: string,
+  principal: Principal,
   input: ReauthenticationInput,
 ): Promise<void> {
+  const { userId } = principal;
   const { proof } = await reauthenticate(deps, userId, input);
-  const account = await disableTFA(deps.db, { userId, proof });
-  if (!account) return refuseReauthentication(deps, userId, proof);
-  deps.log({ event: 'tfa_disabled', user_id: userId, proof: proof.kind });
+  const change = await disableTFA(deps.db, { userId, proof, keepSessionId: currentSessionOf(principal) });
+  if (change.outcome !== 'changed') return refuseReauthentication(deps, userId, proof, change);
+  const account = change.account;
+  deps.log({
+    event: 'tfa_disabled',
+    user_id: userId,
+    proof: proof.kind,
+    revoked_sessions: account.revokedSessions,
+  });
   await notifySecurityEvent(deps, account, { kind: 'tfa_disabled' });
 }
 
@@ -32,13 +40,20 @@ export async function disableTwoFactor(
  */
 export async function regenerateBackupTokens(
   deps: Deps,
-  userId: string,
+  principal: Principal,
   input: ReauthenticationInput,
 ): Promise<{ backupTokensRemaining: number }> {
+  const { userId } = principal;
   const { proof } = await reauthenticate(deps, userId, input);
   const { backupTokens: tokens, backupTokenHashes: newTokenHashes } = await generateBackupTokenSet(deps);
-  const swap = await swapBackupTokens(deps.db, { userId, proof, newTokenHashes });
-  if (!swap) return refuseReauthentication(deps, userId, proof);
+  const change = await swapBackupTokens(deps.db, {
+    userId,
+    proof,
+    newTokenHashes,
+    keepSessionId: currentSessionOf(principal),
+  });
+  if (change.outcome !== 'changed') return refuseReauthentication(deps, userId, proof, change);
+  const swap = change.account;
   try {
     await enqueueEmail(deps, {
       kind: 'backup_tokens_regenerated',
@@ -66,4 +81,9 @@ export async function getTwoFactorStatus(deps: Deps, userId: string): Promise<TF
   const status = await findTFAStatus(deps.db, userId);
   if (!status) throw problems.invalidToken();
   return status;
+}
+
+// The caller's own session survives a change to its factors; every other one is revoked.
+function currentSessionOf(principal: Principal): string | null {
+  return isUUID(principal.sessionId) ? principal.sessionId : null;
 }

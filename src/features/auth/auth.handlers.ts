@@ -1,4 +1,5 @@
 import type { AppRouteHandler } from '../../app-env';
+import { negotiateLanguageTag } from '../../email/locales';
 import { toUserDTO } from '../users/user-dto';
 import type {
   loginRoute,
@@ -21,6 +22,7 @@ export const signup: AppRouteHandler<typeof signupRoute> = async (c) => {
     fullName: body.full_name,
     tfaEnabled: body.tfa_enabled,
     deviceType: body.device?.device_type,
+    locale: body.locale ?? negotiateLanguageTag(c.req.header('accept-language')),
   });
   if (result.otpauthURI) return respondWithQRCode(c, 201, result.otpauthURI, format, result.user) as never;
   return c.json(toUserDTO(result.user), 201);
@@ -29,7 +31,6 @@ export const signup: AppRouteHandler<typeof signupRoute> = async (c) => {
 export const login: AppRouteHandler<typeof loginRoute> = async (c) => {
   const form = c.req.valid('form');
   const result = await logIn(c.get('deps'), { username: form.username, password: form.password });
-  c.header('cache-control', 'no-store');
   if (result.kind === 'second_factor_required') {
     return c.json(
       { access_token: result.preTFAToken, refresh_token: null, token_type: 'bearer' as const },
@@ -46,7 +47,6 @@ export const testToken: AppRouteHandler<typeof testTokenRoute> = async (c) => {
 
 export const refresh: AppRouteHandler<typeof refreshRoute> = async (c) => {
   const { refresh_token } = c.req.valid('json');
-  c.header('cache-control', 'no-store');
   return c.json(await refreshTokens(c.get('deps'), refresh_token), 200);
 };
 

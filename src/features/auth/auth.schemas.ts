@@ -1,6 +1,8 @@
 // API DTOs (never table rows), registered as OpenAPI components with examples.
 import { z } from '@hono/zod-openapi';
-import { NewPasswordSchema, PASSWORD_MAX_LENGTH } from '../account/password-policy';
+import { LANGUAGE_TAG_PATTERN } from '../../email/locales';
+import { displayText, plainText } from '../../http/input-text';
+import { CurrentPasswordSchema, NewPasswordSchema } from '../account/password-policy';
 
 export const EMAIL_MAX_LENGTH = 254;
 // zod's own email pattern, so the document states the rule the validator applies. The document's version
@@ -8,8 +10,7 @@ export const EMAIL_MAX_LENGTH = 254;
 const EMAIL_PATTERN = z.regexes.email;
 
 // Normalised (trimmed, lower-cased) before validation, as login normalises the username.
-export const EmailSchema = z
-  .string()
+export const EmailSchema = plainText()
   .trim()
   .toLowerCase()
   .max(EMAIL_MAX_LENGTH)
@@ -46,20 +47,33 @@ export const SignupRequestSchema = z
   .object({
     email: EmailSchema,
     password: NewPasswordSchema,
-    full_name: z
-      .string()
-      .trim()
-      .min(1)
-      .max(200)
-      .openapi({ pattern: '\\S', description: 'Trimmed; not only spaces', example: 'Ada Lovelace' }),
+    full_name: displayText(200).openapi({
+      pattern: '\\S',
+      description: 'One line of printable text, trimmed: control and format characters are refused',
+      example: 'Ada Lovelace',
+    }),
     tfa_enabled: z.boolean().default(false).openapi({ example: false }),
     // A union, not `.nullable()`: that would make the shared DeviceCreate component nullable as well.
     device: z
       .union([DeviceCreateSchema, z.null()])
       .optional()
-      .openapi({ description: 'Required when tfa_enabled is true; ignored otherwise' }),
+      .openapi({ description: 'Required with, and only with, tfa_enabled: true' }),
+    locale: z
+      .string()
+      .regex(LANGUAGE_TAG_PATTERN, 'must be a language tag such as "en", "de" or "pt-BR"')
+      .optional()
+      .openapi({
+        description:
+          'Language of the emails this account receives (RFC 5646 tag). Default: negotiated from the Accept-Language header; English when none matches.',
+        example: 'de',
+      }),
   })
   .strict()
+  // A device without tfa_enabled used to be dropped in silence: the client believed it had a second factor.
+  .refine((body) => !body.device || body.tfa_enabled, {
+    path: ['device'],
+    message: 'A device is only accepted with tfa_enabled: true; send tfa_enabled: true, or leave device out',
+  })
   .openapi('SignupRequest', DEVICE_REQUIRED_WITH_TFA as object);
 
 export const UserSchema = z
@@ -124,15 +138,15 @@ export const LoginFormSchema = z
       .enum(['password', ''])
       .optional()
       .openapi({ description: '`password`, or empty/absent (RFC 6749 §4.3.2)' }),
-    username: z.string().min(1).max(254).openapi({ description: 'Your email', example: 'ada@example.com' }),
-    password: z.string().min(1).max(PASSWORD_MAX_LENGTH),
-    scope: z.string().optional(),
-    client_id: z.string().optional(),
-    client_secret: z.string().optional(),
+    username: plainText().min(1).max(254).openapi({ description: 'Your email', example: 'ada@example.com' }),
+    password: CurrentPasswordSchema,
+    scope: plainText().optional(),
+    client_id: plainText().optional(),
+    client_secret: plainText().optional(),
   })
   .openapi('LoginForm');
 
 export const RefreshRequestSchema = z
-  .object({ refresh_token: z.string().min(1).max(4096) })
+  .object({ refresh_token: plainText().min(1).max(4096) })
   .strict()
   .openapi('RefreshRequest');

@@ -2,24 +2,27 @@
 // and throw problems; handlers only shape HTTP.
 import type { Deps } from '../../app-env';
 import { normalizeEmail } from '../../config';
+import { hashUnderCurrentKey } from '../../crypto/hmac';
 import { InvalidTokenError, signToken, verifyToken } from '../../crypto/jwt';
 import { hashPassword, verifyPassword, verifyPasswordAgainstDummy } from '../../crypto/password';
 import { isUniqueViolation } from '../../db/errors';
 import { isUUID } from '../../db/ids';
+import type { GateOutcome } from '../../db/queries/lockout';
 import { rotateRefreshToken, startSessionAfterLogin } from '../../db/queries/sessions';
-import { insertChallenge, insertUserWithEnrollment } from '../../db/queries/tfa';
+import { insertUserWithEnrollment, openChallenge } from '../../db/queries/tfa';
 import {
   type DeviceType,
   deleteUser,
   findLoginCandidate,
   findUserView,
   insertUser,
-  recordLoginFailure,
+  recordAccountFailure,
+  recordUnknownAccountFailure,
   type UserView,
 } from '../../db/queries/users';
 import { enqueueEmail } from '../../email/email.producer';
 import { problems } from '../../http/problem';
-import { notifySecurityEvent } from '../account/notifications';
+import { notifyAccountLocked, notifySecurityEvent } from '../account/notifications';
 import { issueEmailLoginCode } from '../tfa/email-code';
 import { otpauthURIFor, prepareEnrollment } from '../tfa/enrollment';
 import { issueTokenPair, newSession, type TokenPair } from './token-issuer';
@@ -30,6 +33,8 @@ export type SignupInput = {
   fullName: string;
   tfaEnabled: boolean;
   deviceType: DeviceType | undefined;
+  // Language tag for the user's emails (body `locale`, else negotiated from Accept-Language).
+  locale: string | null;
 };
 
 export type SignupResult = { user: UserView; otpauthURI: string | null };
@@ -42,6 +47,7 @@ export async function signUp(deps: Deps, input: SignupInput): Promise<SignupResu
     email,
     fullName: input.fullName,
     passwordHash: await hashPassword(input.password),
+    locale: input.locale,
   };
   try {
     if (!input.tfaEnabled || !input.deviceType) {
@@ -87,25 +93,34 @@ export async function logIn(
   credentials: { username: string; password: string },
 ): Promise<LoginResult> {
   const email = normalizeEmail(credentials.username);
-  const candidate = await findLoginCandidate(deps.db, email);
+  const keyed = await hashUnderCurrentKey(deps.secrets.tokenHashKeys, 'unknown-account', email);
+  // The key id is part of the row key: a new TOKEN_HASH_KEY entry starts these counters afresh.
+  const unknownAccountKey = `${keyed.kid}.${keyed.hash}`;
+  const { account: candidate, lockedForSeconds } = await findLoginCandidate(
+    deps.db,
+    email,
+    unknownAccountKey,
+  );
+  if (lockedForSeconds > 0) {
+    // Refused before the password is even checked, so the answer cannot reveal whether it was right; an
+    // unknown email locks exactly like an account (no enumeration by lockout).
+    deps.log({ event: 'login_locked', user_id: candidate?.id, retry_after_seconds: lockedForSeconds });
+    throw problems.accountLocked(lockedForSeconds);
+  }
   if (!candidate) {
-    // Same PBKDF2 work and the same answer as a wrong password: the response reveals no account.
+    // Same PBKDF2 work, the same failure statement shape and the same answer as a wrong password.
     await verifyPasswordAgainstDummy(credentials.password);
+    const failure = await recordUnknownAccountFailure(deps.db, unknownAccountKey);
+    if (!failure.admitted) throw problems.accountLocked(failure.lockedForSeconds);
     deps.log({ event: 'login_failed', reason: 'unknown_account' });
     throw problems.invalidCredentials();
   }
-  if (candidate.lockedForSeconds > 0) {
-    // Refused before the password is even checked, so the answer cannot reveal whether it was right.
-    deps.log({
-      event: 'login_locked',
-      user_id: candidate.id,
-      retry_after_seconds: candidate.lockedForSeconds,
-    });
-    throw problems.accountLocked(candidate.lockedForSeconds);
-  }
   const verdict = await verifyPassword(credentials.password, candidate.passwordHash);
   if (!verdict.valid) {
-    await recordLoginFailure(deps.db, candidate.id);
+    const failure = await recordAccountFailure(deps.db, candidate.id);
+    // Not counted: the lock came into force while this guess was in flight, so it gets no verdict.
+    if (!failure.admitted) throw problems.accountLocked(failure.lockedForSeconds);
+    if (failure.lockStarted) notifyAccountLocked(deps, candidate, failure.lockedForSeconds);
     deps.log({ event: 'login_failed', user_id: candidate.id, reason: 'wrong_password' });
     throw problems.invalidCredentials();
   }
@@ -114,7 +129,7 @@ export async function logIn(
   if (candidate.tfaEnabled && candidate.deviceType) {
     const challengeId = crypto.randomUUID();
     const emailCode = candidate.deviceType === 'email' ? await issueEmailLoginCode(deps) : null;
-    await insertChallenge(
+    const opening = await openChallenge(
       deps.db,
       {
         id: challengeId,
@@ -124,6 +139,7 @@ export async function logIn(
       },
       rehashed,
     );
+    if (!opening.admitted) throw refusedAfterRace(opening);
     if (emailCode) {
       await enqueueEmail(deps, {
         kind: 'login_code',
@@ -150,12 +166,20 @@ export async function logIn(
   }
 
   const session = newSession(deps, candidate.id, ['pwd']);
-  if (!(await startSessionAfterLogin(deps.db, session, rehashed))) throw problems.invalidCredentials();
+  const start = await startSessionAfterLogin(deps.db, session, rehashed);
+  if (!start.started) throw refusedAfterRace(start);
   deps.log({ event: 'login_ok', user_id: candidate.id, amr: session.amr });
   return {
     kind: 'tokens',
     tokens: await issueTokenPair(deps, { ...session, authTimeSeconds: Math.floor(deps.nowMs() / 1000) }),
   };
+}
+
+// A right password whose accepting statement found the account locked (the 5th failure committed first)
+// or gone: the same answers a wrong password would get at that moment.
+function refusedAfterRace(outcome: GateOutcome) {
+  if (outcome.lockedForSeconds > 0) return problems.accountLocked(outcome.lockedForSeconds);
+  return problems.invalidCredentials();
 }
 
 export async function refreshTokens(deps: Deps, refreshToken: string): Promise<TokenPair> {

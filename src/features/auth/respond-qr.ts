@@ -13,7 +13,6 @@ export function respondWithQRCode(
   user: UserView | null,
 ): Response {
   const svg = renderQRCodeSVG(otpauthURI);
-  c.header('cache-control', 'no-store');
   if (format === 'json') {
     return c.json(
       { ...(user ? { user: toUserDTO(user) } : {}), otpauth_uri: otpauthURI, qr_svg: svg },

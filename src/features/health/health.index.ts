@@ -2,11 +2,13 @@ import { z } from '@hono/zod-openapi';
 import type { App } from '../../app-env';
 import { defineRoute } from '../../http/openapi-route';
 
+export const HEALTH_PATH = '/';
+
 // Liveness only: no database, so it is also the benchmark's ceiling (a bare route on the same runtime).
 const healthRoute = defineRoute({
   operationId: 'getHealth',
   method: 'get',
-  path: '/',
+  path: HEALTH_PATH,
   tags: ['health'],
   summary: 'Liveness',
   responses: {

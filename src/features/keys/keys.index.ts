@@ -4,7 +4,7 @@ import { publicJWKS } from '../../crypto/jwt';
 import { provideDeps } from '../../http/middleware/deps';
 import { defineRoute } from '../../http/openapi-route';
 
-const JWKS_PATH = '/.well-known/jwks.json';
+export const JWKS_PATH = '/.well-known/jwks.json';
 
 // Public keys for verifying this service's access tokens without a shared secret (RFC 7517). Every
 // configured key is published, so tokens signed before a rotation keep verifying until they expire.

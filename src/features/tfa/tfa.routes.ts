@@ -1,4 +1,6 @@
 import { z } from '@hono/zod-openapi';
+import { plainText } from '../../http/input-text';
+import { RECENT_AUTHENTICATION_SECONDS, requireAssurance } from '../../http/middleware/assurance';
 import { requireAccessToken, requirePreTFAToken } from '../../http/middleware/auth';
 import { limitRequests } from '../../http/middleware/rate-limit';
 import { defineRoute } from '../../http/openapi-route';
@@ -16,19 +18,49 @@ const QR_CONTENT = {
   'application/json': { schema: QRCodeJSONSchema.omit({ user: true }) },
 };
 
+const CODE_IN_QUERY_DEPRECATED =
+  'Deprecated, kept for clients of the original service: a query string ends up in access logs, proxy logs and browser history. Send the code in the body (form or JSON) instead. If both are sent they must be equal (else 422).';
+
+// The code goes in a form or JSON body (preferred) or, as the original service had it, the query string.
+function secondFactorCodeRequest<const Field extends string>(
+  field: Field,
+  componentName: string,
+  code: ReturnType<typeof plainText>,
+) {
+  const body = z
+    .object({ [field]: code.optional() } as Record<Field, z.ZodOptional<typeof code>>)
+    .openapi(componentName);
+  return {
+    query: z.object({
+      [field]: code
+        .optional()
+        .openapi({ description: CODE_IN_QUERY_DEPRECATED, param: { deprecated: true } }),
+    } as Record<Field, z.ZodOptional<typeof code>>),
+    body: {
+      required: false,
+      description: `The code as \`${field}\` (preferred to the query string)`,
+      content: {
+        'application/x-www-form-urlencoded': { schema: body },
+        'application/json': { schema: body },
+      },
+    },
+  };
+}
+
 export const loginTFARoute = defineRoute({
   operationId: 'logInWithCode',
   method: 'post',
   path: '/tfa/login_tfa',
   tags: ['tfa'],
   summary: 'Finish a login with the authenticator or emailed code',
-  description: 'Send the pre-TFA token from /auth/login as the bearer token. Each code is accepted once.',
+  description:
+    'Send the pre-TFA token from /auth/login as the bearer token and the code as `tfa_token` in a form or JSON body (the query parameter is kept for old clients). Each code is accepted once.',
   middleware: [limitRequests('AUTH_IP_LIMITER'), requirePreTFAToken] as const,
-  request: {
-    query: z.object({
-      tfa_token: z.string().min(1).max(64).openapi({ description: 'The 6-digit code', example: '123456' }),
-    }),
-  },
+  request: secondFactorCodeRequest(
+    'tfa_token',
+    'LoginTFACode',
+    plainText().min(1).max(64).openapi({ description: 'The 6-digit code', example: '123456' }),
+  ),
   responses: {
     200: { description: 'Logged in', content: { 'application/json': { schema: TokenResponseSchema } } },
   },
@@ -41,16 +73,17 @@ export const recoverTFARoute = defineRoute({
   path: '/tfa/recover_tfa',
   tags: ['tfa'],
   summary: 'Finish a login with a single-use backup token',
+  description:
+    'Send the pre-TFA token as the bearer token and the backup token as `tfa_backup_token` in a form or JSON body (the query parameter is kept for old clients).',
   middleware: [limitRequests('AUTH_IP_LIMITER'), requirePreTFAToken] as const,
-  request: {
-    query: z.object({
-      tfa_backup_token: z
-        .string()
-        .min(1)
-        .max(64)
-        .openapi({ description: 'A backup token from the activation email', example: 'K7QM-2XWD-9RTA' }),
-    }),
-  },
+  request: secondFactorCodeRequest(
+    'tfa_backup_token',
+    'RecoverTFACode',
+    plainText()
+      .min(1)
+      .max(64)
+      .openapi({ description: 'A backup token from the activation email', example: 'K7QM-2XWD-9RTA' }),
+  ),
   responses: {
     200: {
       description: 'Logged in; the backup token is spent',
@@ -71,7 +104,13 @@ export const getMyQRCodeRoute = defineRoute({
   path: '/tfa/get_my_qrcode',
   tags: ['tfa'],
   summary: "The QR code of the user's authenticator app secret",
-  middleware: [requireAccessToken] as const,
+  description:
+    'Shows the secret again, so it needs an access token from a login with the authenticator app ' +
+    '(acr aal2) made within the last 10 minutes: log in, then login_tfa, then call this.',
+  middleware: [
+    requireAccessToken,
+    requireAssurance({ secondFactor: true, maxAgeSeconds: RECENT_AUTHENTICATION_SECONDS }),
+  ] as const,
   request: { query: FormatQuerySchema },
   responses: {
     200: { description: 'The QR code', content: QR_CONTENT },
@@ -86,8 +125,12 @@ export const enableTFARoute = defineRoute({
   tags: ['tfa'],
   summary: 'Enable two-factor authentication',
   description:
-    'Creates the device and emails backup tokens. For code_generator answers with the QR code to scan.',
-  middleware: [requireAccessToken] as const,
+    'Creates the device and emails backup tokens. For code_generator answers with the QR code to scan. ' +
+    'Needs a login made within the last 10 minutes; ends every other session of the user.',
+  middleware: [
+    requireAccessToken,
+    requireAssurance({ secondFactor: false, maxAgeSeconds: RECENT_AUTHENTICATION_SECONDS }),
+  ] as const,
   request: {
     query: FormatQuerySchema,
     body: { required: true, content: { 'application/json': { schema: DeviceCreateSchema } } },

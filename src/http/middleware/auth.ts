@@ -40,6 +40,9 @@ export const requireAccessToken = withContract(
       userId: String(claims.sub),
       amr: Array.isArray(claims.amr) ? claims.amr.map(String) : [],
       sessionId: typeof claims.sid === 'string' ? claims.sid : undefined,
+      acr: claims.acr === 'aal2' ? 'aal2' : 'aal1',
+      // A token without auth_time proves no recent login: it reads as infinitely old.
+      authTimeSeconds: typeof claims.auth_time === 'number' ? claims.auth_time : Number.NEGATIVE_INFINITY,
     });
     await next();
   }),

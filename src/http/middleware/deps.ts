@@ -25,6 +25,7 @@ export const provideDeps = createMiddleware<AppEnv>(async (c, next) => {
     emailQueue: c.env.EMAIL,
     nowMs: () => Date.now(),
     log: (event) => logEvent({ request_id: requestId, ...event }),
+    defer: (work) => c.executionCtx.waitUntil(work),
   });
   await next();
 });

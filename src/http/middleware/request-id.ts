@@ -17,6 +17,7 @@ export const requestIdAndAccessLog = createMiddleware<AppEnv>(async (c, next) =>
     event: 'request',
     request_id: requestId,
     method: c.req.method,
+    // The route pattern, never the URL: query strings carry second-factor codes (?tfa_token=) and ids.
     route: c.req.routePath,
     status: c.res.status,
     duration_ms: Date.now() - startedAt,
