@@ -114,13 +114,14 @@ export function createEdge2FAClient(options: Edge2FAClientOptions) {
   const finishSecondFactor = async (
     preTFAToken: string,
     path: '/api/v1/tfa/login_tfa' | '/api/v1/tfa/recover_tfa',
-    query: { tfa_token: string } | { tfa_backup_token: string },
+    code: { tfa_token: string } | { tfa_backup_token: string },
   ): Promise<Session> => {
+    // In the JSON body, never the query string: query strings end up in access and proxy logs.
     const headers = { authorization: `Bearer ${preTFAToken}` };
     const result =
       path === '/api/v1/tfa/login_tfa'
-        ? await api.POST(path, { params: { query: query as { tfa_token: string } }, headers })
-        : await api.POST(path, { params: { query: query as { tfa_backup_token: string } }, headers });
+        ? await api.POST(path, { body: code as { tfa_token: string }, headers })
+        : await api.POST(path, { body: code as { tfa_backup_token: string }, headers });
     const next = toSession(unwrap(result));
     setSession(next);
     return next;

@@ -167,7 +167,7 @@ export interface paths {
         put?: never;
         /**
          * Finish a login with the authenticator or emailed code
-         * @description Send the pre-TFA token from /auth/login as the bearer token. Each code is accepted once.
+         * @description Send the pre-TFA token from /auth/login as the bearer token and the code as `tfa_token` in a form or JSON body (the query parameter is kept for old clients). Each code is accepted once.
          */
         post: operations["logInWithCode"];
         delete?: never;
@@ -185,7 +185,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Finish a login with a single-use backup token */
+        /**
+         * Finish a login with a single-use backup token
+         * @description Send the pre-TFA token as the bearer token and the backup token as `tfa_backup_token` in a form or JSON body (the query parameter is kept for old clients).
+         */
         post: operations["logInWithBackupToken"];
         delete?: never;
         options?: never;
@@ -200,7 +203,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The QR code of the user's authenticator app secret */
+        /**
+         * The QR code of the user's authenticator app secret
+         * @description Shows the secret again, so it needs an access token from a login with the authenticator app (acr aal2) made within the last 10 minutes: log in, then login_tfa, then call this.
+         */
         get: operations["getMyQRCode"];
         put?: never;
         post?: never;
@@ -220,7 +226,7 @@ export interface paths {
         get?: never;
         /**
          * Enable two-factor authentication
-         * @description Creates the device and emails backup tokens. For code_generator answers with the QR code to scan.
+         * @description Creates the device and emails backup tokens. For code_generator answers with the QR code to scan. Needs a login made within the last 10 minutes; ends every other session of the user.
          */
         put: operations["enableTFA"];
         post?: never;
@@ -486,7 +492,7 @@ export interface components {
              */
             password: string;
             /**
-             * @description Trimmed; not only spaces
+             * @description One line of printable text, trimmed: control and format characters are refused
              * @example Ada Lovelace
              */
             full_name: string;
@@ -495,8 +501,13 @@ export interface components {
              * @example false
              */
             tfa_enabled?: boolean;
-            /** @description Required when tfa_enabled is true; ignored otherwise */
+            /** @description Required with, and only with, tfa_enabled: true */
             device?: components["schemas"]["DeviceCreate"] | null;
+            /**
+             * @description Language of the emails this account receives (RFC 5646 tag). Default: negotiated from the Accept-Language header; English when none matches.
+             * @example de
+             */
+            locale?: string;
         };
         DeviceCreate: {
             device_type: components["schemas"]["DeviceType"];
@@ -545,6 +556,20 @@ export interface components {
         };
         SessionsRevoked: {
             revoked_sessions: number;
+        };
+        LoginTFACode: {
+            /**
+             * @description The 6-digit code
+             * @example 123456
+             */
+            tfa_token?: string;
+        };
+        RecoverTFACode: {
+            /**
+             * @description A backup token from the activation email
+             * @example K7QM-2XWD-9RTA
+             */
+            tfa_backup_token?: string;
         };
         TFAEnabled: {
             /** @enum {boolean} */
@@ -747,7 +772,7 @@ export interface operations {
                     "image/svg+xml": string;
                 };
             };
-            /** @description `malformed_body`: The request body could not be parsed. · `email_taken`: An account with this email already exists. */
+            /** @description `malformed_body`: The request body could not be parsed. · `invalid_text`: The request contains text the database cannot store (a NUL or an invalid character); remove it and retry. · `email_taken`: An account with this email already exists. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -756,7 +781,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `body_too_large`: The request body is too large. */
+            /** @description `body_too_large`: The request body is larger than 16 KiB (16384 bytes); no request of this API needs that much. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -765,7 +790,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `unsupported_media_type`: The request body must be JSON (a form for /auth/login), with a Content-Type that says so. */
+            /** @description `unsupported_media_type`: The request body must be JSON (or a form, where the operation accepts one), with a Content-Type that says so. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -774,7 +799,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `validation_failed`: The request has invalid or missing fields. · `device_required`: A device is required when tfa_enabled is true. */
+            /** @description `validation_failed`: The request has invalid or missing fields (). · `device_required`: A device is required when tfa_enabled is true. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -851,7 +876,7 @@ export interface operations {
                     "application/json": components["schemas"]["PreTFATokens"];
                 };
             };
-            /** @description `malformed_body`: The request body could not be parsed. · `invalid_credentials`: Incorrect email or password */
+            /** @description `malformed_body`: The request body could not be parsed. · `invalid_text`: The request contains text the database cannot store (a NUL or an invalid character); remove it and retry. · `invalid_credentials`: Incorrect email or password */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -860,7 +885,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `body_too_large`: The request body is too large. */
+            /** @description `body_too_large`: The request body is larger than 16 KiB (16384 bytes); no request of this API needs that much. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -869,7 +894,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `unsupported_media_type`: The request body must be JSON (a form for /auth/login), with a Content-Type that says so. */
+            /** @description `unsupported_media_type`: The request body must be JSON (or a form, where the operation accepts one), with a Content-Type that says so. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -878,7 +903,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `validation_failed`: The request has invalid or missing fields. */
+            /** @description `validation_failed`: The request has invalid or missing fields (). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -997,7 +1022,7 @@ export interface operations {
                     "application/json": components["schemas"]["Tokens"];
                 };
             };
-            /** @description `malformed_body`: The request body could not be parsed. */
+            /** @description `malformed_body`: The request body could not be parsed. · `invalid_text`: The request contains text the database cannot store (a NUL or an invalid character); remove it and retry. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1015,7 +1040,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `body_too_large`: The request body is too large. */
+            /** @description `body_too_large`: The request body is larger than 16 KiB (16384 bytes); no request of this API needs that much. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1024,7 +1049,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `unsupported_media_type`: The request body must be JSON (a form for /auth/login), with a Content-Type that says so. */
+            /** @description `unsupported_media_type`: The request body must be JSON (or a form, where the operation accepts one), with a Content-Type that says so. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1033,7 +1058,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `validation_failed`: The request has invalid or missing fields. */
+            /** @description `validation_failed`: The request has invalid or missing fields (). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1166,15 +1191,24 @@ export interface operations {
     };
     logInWithCode: {
         parameters: {
-            query: {
-                /** @description The 6-digit code */
-                tfa_token: string;
+            query?: {
+                /**
+                 * @deprecated
+                 * @description Deprecated, kept for clients of the original service: a query string ends up in access logs, proxy logs and browser history. Send the code in the body (form or JSON) instead. If both are sent they must be equal (else 422).
+                 */
+                tfa_token?: string;
             };
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description The code as `tfa_token` (preferred to the query string) */
+        requestBody?: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["LoginTFACode"];
+                "application/json": components["schemas"]["LoginTFACode"];
+            };
+        };
         responses: {
             /** @description Logged in */
             200: {
@@ -1183,6 +1217,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Tokens"];
+                };
+            };
+            /** @description `malformed_body`: The request body could not be parsed. · `invalid_text`: The request contains text the database cannot store (a NUL or an invalid character); remove it and retry. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `missing_token`: Authentication required: send a bearer access token. · `invalid_token`: The token is invalid or expired; log in again. · `tfa_challenge_expired`: This login attempt has expired or is used up; log in again. */
@@ -1205,7 +1248,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `validation_failed`: The request has invalid or missing fields. */
+            /** @description `body_too_large`: The request body is larger than 16 KiB (16384 bytes); no request of this API needs that much. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: The request body must be JSON (or a form, where the operation accepts one), with a Content-Type that says so. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: The request has invalid or missing fields (). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1253,15 +1314,24 @@ export interface operations {
     };
     logInWithBackupToken: {
         parameters: {
-            query: {
-                /** @description A backup token from the activation email */
-                tfa_backup_token: string;
+            query?: {
+                /**
+                 * @deprecated
+                 * @description Deprecated, kept for clients of the original service: a query string ends up in access logs, proxy logs and browser history. Send the code in the body (form or JSON) instead. If both are sent they must be equal (else 422).
+                 */
+                tfa_backup_token?: string;
             };
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description The code as `tfa_backup_token` (preferred to the query string) */
+        requestBody?: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["RecoverTFACode"];
+                "application/json": components["schemas"]["RecoverTFACode"];
+            };
+        };
         responses: {
             /** @description Logged in; the backup token is spent */
             200: {
@@ -1270,6 +1340,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Tokens"];
+                };
+            };
+            /** @description `malformed_body`: The request body could not be parsed. · `invalid_text`: The request contains text the database cannot store (a NUL or an invalid character); remove it and retry. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `missing_token`: Authentication required: send a bearer access token. · `invalid_token`: The token is invalid or expired; log in again. · `tfa_challenge_expired`: This login attempt has expired or is used up; log in again. */
@@ -1301,7 +1380,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `validation_failed`: The request has invalid or missing fields. */
+            /** @description `body_too_large`: The request body is larger than 16 KiB (16384 bytes); no request of this API needs that much. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: The request body must be JSON (or a form, where the operation accepts one), with a Content-Type that says so. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: The request has invalid or missing fields (). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1374,7 +1471,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `no_code_generator`: User {email} has not tfa enabled or has not a 'code_generator' device */
+            /** @description `invalid_text`: The request contains text the database cannot store (a NUL or an invalid character); remove it and retry. · `no_code_generator`: User {email} has not tfa enabled or has not a 'code_generator' device */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1394,7 +1491,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `validation_failed`: The request has invalid or missing fields. */
+            /** @description `fresh_second_factor_required`: Log in again with your authenticator app (password, then login_tfa) within the last 10 minutes to do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: The request has invalid or missing fields (). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1456,7 +1562,7 @@ export interface operations {
                     } | components["schemas"]["TFAEnabled"];
                 };
             };
-            /** @description `malformed_body`: The request body could not be parsed. · `tfa_already_enabled`: Two factor authentication already active for user {email} */
+            /** @description `malformed_body`: The request body could not be parsed. · `invalid_text`: The request contains text the database cannot store (a NUL or an invalid character); remove it and retry. · `tfa_already_enabled`: Two factor authentication already active for user {email} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1476,7 +1582,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `body_too_large`: The request body is too large. */
+            /** @description `recent_login_required`: Log in again (within the last 10 minutes) to do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `body_too_large`: The request body is larger than 16 KiB (16384 bytes); no request of this API needs that much. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1485,7 +1600,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `unsupported_media_type`: The request body must be JSON (a form for /auth/login), with a Content-Type that says so. */
+            /** @description `unsupported_media_type`: The request body must be JSON (or a form, where the operation accepts one), with a Content-Type that says so. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1494,7 +1609,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `validation_failed`: The request has invalid or missing fields. */
+            /** @description `validation_failed`: The request has invalid or missing fields (). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1547,7 +1662,7 @@ export interface operations {
                     "application/json": components["schemas"]["AcceptedDetail"];
                 };
             };
-            /** @description `malformed_body`: The request body could not be parsed. */
+            /** @description `malformed_body`: The request body could not be parsed. · `invalid_text`: The request contains text the database cannot store (a NUL or an invalid character); remove it and retry. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1556,7 +1671,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `body_too_large`: The request body is too large. */
+            /** @description `body_too_large`: The request body is larger than 16 KiB (16384 bytes); no request of this API needs that much. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1565,7 +1680,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `unsupported_media_type`: The request body must be JSON (a form for /auth/login), with a Content-Type that says so. */
+            /** @description `unsupported_media_type`: The request body must be JSON (or a form, where the operation accepts one), with a Content-Type that says so. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1574,7 +1689,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `validation_failed`: The request has invalid or missing fields. */
+            /** @description `validation_failed`: The request has invalid or missing fields (). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1642,7 +1757,7 @@ export interface operations {
                     "application/json": components["schemas"]["PasswordUpdated"];
                 };
             };
-            /** @description `malformed_body`: The request body could not be parsed. · `invalid_reset_token`: The password reset token is invalid, expired or already used; ask for a new one. */
+            /** @description `malformed_body`: The request body could not be parsed. · `invalid_text`: The request contains text the database cannot store (a NUL or an invalid character); remove it and retry. · `invalid_reset_token`: The password reset token is invalid, expired or already used; ask for a new one. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1651,7 +1766,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `body_too_large`: The request body is too large. */
+            /** @description `body_too_large`: The request body is larger than 16 KiB (16384 bytes); no request of this API needs that much. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1660,7 +1775,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `unsupported_media_type`: The request body must be JSON (a form for /auth/login), with a Content-Type that says so. */
+            /** @description `unsupported_media_type`: The request body must be JSON (or a form, where the operation accepts one), with a Content-Type that says so. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1669,7 +1784,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `validation_failed`: The request has invalid or missing fields. */
+            /** @description `validation_failed`: The request has invalid or missing fields (). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1737,7 +1852,7 @@ export interface operations {
                     "application/json": components["schemas"]["PasswordUpdated"];
                 };
             };
-            /** @description `malformed_body`: The request body could not be parsed. · `invalid_credentials`: The current password is incorrect. */
+            /** @description `malformed_body`: The request body could not be parsed. · `invalid_text`: The request contains text the database cannot store (a NUL or an invalid character); remove it and retry. · `invalid_credentials`: The current password is incorrect. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1757,7 +1872,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `body_too_large`: The request body is too large. */
+            /** @description `body_too_large`: The request body is larger than 16 KiB (16384 bytes); no request of this API needs that much. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1766,7 +1881,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `unsupported_media_type`: The request body must be JSON (a form for /auth/login), with a Content-Type that says so. */
+            /** @description `unsupported_media_type`: The request body must be JSON (or a form, where the operation accepts one), with a Content-Type that says so. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1775,7 +1890,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `validation_failed`: The request has invalid or missing fields. */
+            /** @description `validation_failed`: The request has invalid or missing fields (). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1843,7 +1958,7 @@ export interface operations {
                     "application/json": components["schemas"]["TFADisabled"];
                 };
             };
-            /** @description `malformed_body`: The request body could not be parsed. · `tfa_not_enabled`: Two factor authentication is not active for this account. */
+            /** @description `malformed_body`: The request body could not be parsed. · `invalid_text`: The request contains text the database cannot store (a NUL or an invalid character); remove it and retry. · `tfa_not_enabled`: Two factor authentication is not active for this account. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1872,7 +1987,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `body_too_large`: The request body is too large. */
+            /** @description `body_too_large`: The request body is larger than 16 KiB (16384 bytes); no request of this API needs that much. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1881,7 +1996,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `unsupported_media_type`: The request body must be JSON (a form for /auth/login), with a Content-Type that says so. */
+            /** @description `unsupported_media_type`: The request body must be JSON (or a form, where the operation accepts one), with a Content-Type that says so. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1890,7 +2005,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `validation_failed`: The request has invalid or missing fields. */
+            /** @description `validation_failed`: The request has invalid or missing fields (). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1958,7 +2073,7 @@ export interface operations {
                     "application/json": components["schemas"]["BackupTokensRegenerated"];
                 };
             };
-            /** @description `malformed_body`: The request body could not be parsed. · `tfa_not_enabled`: Two factor authentication is not active for this account. */
+            /** @description `malformed_body`: The request body could not be parsed. · `invalid_text`: The request contains text the database cannot store (a NUL or an invalid character); remove it and retry. · `tfa_not_enabled`: Two factor authentication is not active for this account. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1987,7 +2102,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `body_too_large`: The request body is too large. */
+            /** @description `body_too_large`: The request body is larger than 16 KiB (16384 bytes); no request of this API needs that much. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1996,7 +2111,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `unsupported_media_type`: The request body must be JSON (a form for /auth/login), with a Content-Type that says so. */
+            /** @description `unsupported_media_type`: The request body must be JSON (or a form, where the operation accepts one), with a Content-Type that says so. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2005,7 +2120,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `validation_failed`: The request has invalid or missing fields. */
+            /** @description `validation_failed`: The request has invalid or missing fields (). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2125,6 +2240,15 @@ export interface operations {
                     "application/json": components["schemas"]["User"][];
                 };
             };
+            /** @description `invalid_text`: The request contains text the database cannot store (a NUL or an invalid character); remove it and retry. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `missing_token`: Authentication required: send a bearer access token. · `invalid_token`: The token is invalid or expired; log in again. */
             401: {
                 headers: {
@@ -2145,7 +2269,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `validation_failed`: The request has invalid or missing fields. */
+            /** @description `validation_failed`: The request has invalid or missing fields (). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2251,7 +2375,16 @@ export interface operations {
                     "application/json": components["schemas"]["TaskStatus"];
                 };
             };
-            /** @description `validation_failed`: The request has invalid or missing fields. */
+            /** @description `invalid_text`: The request contains text the database cannot store (a NUL or an invalid character); remove it and retry. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: The request has invalid or missing fields (). */
             422: {
                 headers: {
                     [name: string]: unknown;
