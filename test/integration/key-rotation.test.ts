@@ -141,7 +141,7 @@ describe('token hash key rotation', () => {
   });
 
   it('new hashes are made under the new key and stored with its id', async () => {
-    const email = uniqueEmail('hash-rotated');
+    const email = uniqueEmail('hmac-key-rotated');
     const signup = await callHashRotated('/api/v1/auth/signup', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
