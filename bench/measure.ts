@@ -113,9 +113,14 @@ export async function measureWindow(target: MeasureTarget, job: LoadJob): Promis
     const pidsByGroup = await readGroups(target.cpuGroups);
     if (child.pid) pidsByGroup.load = [child.pid];
     await target.database?.reset();
-    const cpuBefore = Object.fromEntries(
-      Object.entries(pidsByGroup).map(([group, pids]) => [group, readCPUSeconds(pids)]),
+    // Per process: a Postgres backend or pool connection may exit mid-window (its CPU is then lost, not
+    // subtracted) and a new one may start (it counts from zero).
+    const cpuBefore = new Map(
+      Object.values(pidsByGroup)
+        .flat()
+        .map((pid) => [pid, readCPUSeconds([pid])]),
     );
+    const loadBefore = child.pid ? (cpuBefore.get(child.pid) ?? 0) : 0;
     const machineBefore = readMachineBusySeconds();
     const wallBefore = performance.now();
 
@@ -125,7 +130,7 @@ export async function measureWindow(target: MeasureTarget, job: LoadJob): Promis
       job.durationSeconds * 1000 + LOAD_TIMEOUT_MARGIN_MS,
     )) as { result: LoadResult };
     // The load generator's CPU is read before it exits; the servers' after they settle.
-    const loadCPU = child.pid ? readCPUSeconds([child.pid]) - (cpuBefore.load ?? 0) : 0;
+    const loadCPU = child.pid ? readCPUSeconds([child.pid]) - loadBefore : 0;
     const wallSeconds = (performance.now() - wallBefore) / 1000;
     const machineBusySeconds = readMachineBusySeconds() - machineBefore;
 
@@ -133,14 +138,13 @@ export async function measureWindow(target: MeasureTarget, job: LoadJob): Promis
     // calls and CPU land after autocannon returns), so wait for quiet and divide by requests sent.
     const counts = target.database ? await waitForQuietDatabase(target.database) : undefined;
     await waitForIdleCPU(pidsByGroup[target.settleGroup] ?? []);
-    // Postgres backends may have come and gone: read the group again (a new pid counts from zero).
     const pidsAfter = await readGroups(target.cpuGroups);
     const cpuSeconds: Partial<Record<CPUGroup, number>> = { load: loadCPU };
     for (const [group, pids] of Object.entries(pidsAfter)) {
-      const before = pidsByGroup[group] ?? [];
-      const fresh = pids.filter((pid) => !before.includes(pid));
-      cpuSeconds[group as CPUGroup] =
-        readCPUSeconds(before) - (cpuBefore[group] ?? 0) + readCPUSeconds(fresh);
+      cpuSeconds[group as CPUGroup] = pids.reduce(
+        (sum, pid) => sum + Math.max(0, readCPUSeconds([pid]) - (cpuBefore.get(pid) ?? 0)),
+        0,
+      );
     }
     return {
       ...result,

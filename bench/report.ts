@@ -119,13 +119,14 @@ function scenarioRows(results: ScenarioResult[], bareRoute?: ScenarioResult): Ro
       'p99 ms': format(result.measurement.latencyP99Ms, 1),
       'round trips/req': `${format(p.roundTripsPerRequest, 2)}${result.roundTripsTarget === null ? '' : ` (${result.roundTripsTarget})`}`,
       'statements/req': format(p.statementsPerRequest, 2),
-      [result.server === 'Better Auth' ? 'Node CPU ms/req' : 'Worker CPU ms/req']: cpu(result, serverGroup),
+      // The Worker's workerd, or Better Auth's Node process.
+      'server CPU ms/req': cpu(result, serverGroup),
       ...(bareRoute
         ? {
-            'above GET /': format(
-              serverCPU !== undefined && bareCPU !== undefined ? serverCPU - bareCPU : null,
-              2,
-            ),
+            'above GET /':
+              result.server === 'Better Auth'
+                ? '–'
+                : format(serverCPU !== undefined && bareCPU !== undefined ? serverCPU - bareCPU : null, 2),
           }
         : {}),
       'gateway ms/req': result.server === 'Better Auth' ? '–' : cpu(result, 'gateway'),
