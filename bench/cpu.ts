@@ -69,3 +69,32 @@ export function readCPUSeconds(pids: number[]): number {
   for (const pid of pids) ticks += readProcStat(pid)?.cpuTicks ?? 0;
   return ticks / CLOCK_TICKS_PER_SECOND;
 }
+
+/** CPU seconds the whole machine spent busy (every core, everything but idle and iowait), from /proc/stat. */
+export function readMachineBusySeconds(): number {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]
+      ?.trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    if (!fields) return 0;
+    // proc(5): user nice system idle iowait irq softirq steal guest guest_nice; guest time is already in user.
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/** Direct children of `parentPid` whose command name is `name`. */
+export function findChildPids(parentPid: number, name: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readProcStat(Number(entry));
+    if (stat?.parentPid === parentPid && readProcessName(stat.pid) === name) found.push(stat.pid);
+  }
+  return found;
+}

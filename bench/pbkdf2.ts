@@ -1,51 +1,34 @@
-// The cost of one PBKDF2-SHA256 hash in the same workerd, from the probe Worker in bench/pbkdf2-probe:
-// requests hashing N times minus requests hashing 0 times, so the per-request overhead cancels out.
-import { cpSync } from 'node:fs';
-import { join } from 'node:path';
-import { measureScenario } from './measure.ts';
-import type { PBKDF2Report } from './report.ts';
-import type { Settings } from './settings.ts';
-import { PROJECT_DIR, startWranglerDev, type WranglerWorker } from './stack.ts';
+// The cost of one PBKDF2-SHA256 hash in the same workerd process as the Worker (plain workerd runs the
+// probe in bench/pbkdf2-probe next to it): requests hashing N times minus requests hashing 0 times, so
+// the per-request overhead cancels out. Both are windows of the interleaved run (bench/run.ts), so the
+// hash and the login it is compared with are measured seconds apart, never minutes.
+import { type Measurement, perRequest } from './measure.ts';
 
 // The service's PBKDF2 cost (src/crypto/password.ts PBKDF2_ITERATIONS); the probe hard-codes the same.
 export const PBKDF2_ITERATIONS = 100_000;
-const PROBE_HASHES_PER_REQUEST = 10;
-const PROBE_CONNECTIONS = 2;
+export const PROBE_HASHES_PER_REQUEST = 10;
+export const PROBE_CONNECTIONS = 2;
 
-// Run from a copy in the temp dir, so wrangler's build output (.wrangler/) never lands in the project.
-export function startPBKDF2Probe(tempDir: string): Promise<WranglerWorker> {
-  const probeDir = join(tempDir, 'pbkdf2-probe');
-  cpSync(join(PROJECT_DIR, 'bench/pbkdf2-probe'), probeDir, {
-    recursive: true,
-    filter: (source) => !source.includes('.wrangler'),
-  });
-  return startWranglerDev({
-    label: 'pbkdf2-probe',
-    config: join(probeDir, 'wrangler.toml'),
-    args: [],
-    persistDir: join(probeDir, 'state'),
-  });
-}
+export type PBKDF2Report = {
+  iterations: number;
+  hashesPerRequest: number;
+  cpuMsPerHash: number;
+  overheadCPUMsPerRequest: number;
+  hashesPerSecond: number;
+};
 
-export async function measurePBKDF2(probe: WranglerWorker, settings: Settings): Promise<PBKDF2Report> {
-  const run = (hashesPerRequest: number) =>
-    measureScenario(probe, {
-      baseUrl: probe.baseUrl,
-      connections: PROBE_CONNECTIONS,
-      durationSeconds: settings.probeSeconds,
-      data: { kind: 'pbkdf2_probe', hashesPerRequest },
-    });
-  const empty = await run(0);
-  const hashing = await run(PROBE_HASHES_PER_REQUEST);
-  if (empty.workerdCPUMsPerRequest === null || hashing.workerdCPUMsPerRequest === null) {
+export function summarizePBKDF2(empty: Measurement, hashing: Measurement): PBKDF2Report {
+  const emptyCPU = perRequest(empty).cpuMsPerRequest.worker;
+  const hashingCPU = perRequest(hashing).cpuMsPerRequest.worker;
+  if (emptyCPU === undefined || hashingCPU === undefined) {
     throw new Error('workerd CPU is not measurable here (no /proc)');
   }
   if (hashing.non2xx + hashing.errors > 0) throw new Error('the PBKDF2 probe answered errors');
   return {
     iterations: PBKDF2_ITERATIONS,
     hashesPerRequest: PROBE_HASHES_PER_REQUEST,
-    cpuMsPerHash: (hashing.workerdCPUMsPerRequest - empty.workerdCPUMsPerRequest) / PROBE_HASHES_PER_REQUEST,
-    overheadCPUMsPerRequest: empty.workerdCPUMsPerRequest,
-    hashesPerSecond: hashing.requestsPerSecond * PROBE_HASHES_PER_REQUEST,
+    cpuMsPerHash: (hashingCPU - emptyCPU) / PROBE_HASHES_PER_REQUEST,
+    overheadCPUMsPerRequest: emptyCPU,
+    hashesPerSecond: perRequest(hashing).requestsPerSecond * PROBE_HASHES_PER_REQUEST,
   };
 }

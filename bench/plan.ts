@@ -11,10 +11,10 @@ import {
   type TFAUser,
 } from './fixtures.ts';
 import type { LoadJob } from './load.ts';
-import type { ScenarioReport } from './report.ts';
 import type { ScenarioData } from './scenarios.ts';
+import type { WorkerServer } from './servers.ts';
 import type { Settings } from './settings.ts';
-import { sleep, type WranglerWorker } from './stack.ts';
+import { sleep } from './stack.ts';
 
 const PASSWORD = 'correct horse battery staple';
 // test-token and login cycle over this many accounts; refresh starts this many chains per connection.
@@ -38,7 +38,7 @@ export type Fixtures = {
   stop(): void;
 };
 
-export function createFixtures(worker: WranglerWorker, settings: Settings, runId: string): Fixtures {
+export function createFixtures(worker: WorkerServer, settings: Settings, runId: string): Fixtures {
   const backupTokens = collectBackupTokens(worker.onOutputLine);
   let plainUsers: Promise<BenchUser[]> | undefined;
   let totpUsers: Promise<TFAUser[]> | undefined;
@@ -74,7 +74,15 @@ export function createFixtures(worker: WranglerWorker, settings: Settings, runId
 
 export type Prepared = { data: ScenarioData; amount?: number };
 
-export type ScenarioSpec = Omit<ScenarioReport, 'measurement'> & {
+export type ScenarioSpec = {
+  id: string;
+  label: string;
+  request: string;
+  method: string;
+  /** The issue's target. */
+  roundTripsTarget: number;
+  /** What BENCH_STRICT (the CI smoke run) enforces today; equal to the target once the code meets it. */
+  roundTripsAllowed: number;
   prepare(fixtures: Fixtures): Promise<Prepared>;
 };
 
@@ -85,7 +93,8 @@ export function defineScenarios(settings: Settings, runId: string): ScenarioSpec
       label: 'GET / (ceiling)',
       method: 'bare route, no database',
       request: 'GET /',
-      roundTripsByDesign: 0,
+      roundTripsTarget: 0,
+      roundTripsAllowed: 0,
       prepare: async () => ({ data: { kind: 'ceiling' } }),
     },
     {
@@ -93,7 +102,8 @@ export function defineScenarios(settings: Settings, runId: string): ScenarioSpec
       label: 'GET /auth/test-token',
       method: `${PLAIN_USER_COUNT} users' access tokens in turn`,
       request: 'GET /api/v1/auth/test-token',
-      roundTripsByDesign: 1,
+      roundTripsTarget: 1,
+      roundTripsAllowed: 1,
       prepare: async (fixtures) => {
         const tokens = await logInForTokens(
           fixtures.baseUrl,
@@ -108,7 +118,8 @@ export function defineScenarios(settings: Settings, runId: string): ScenarioSpec
       label: 'POST /auth/refresh',
       method: `${REFRESH_CHAINS_PER_CONNECTION} sessions per connection, each request presenting the token the previous answer rotated in`,
       request: 'POST /api/v1/auth/refresh',
-      roundTripsByDesign: 1,
+      roundTripsTarget: 1,
+      roundTripsAllowed: 1,
       prepare: async (fixtures) => {
         const count = settings.connections * REFRESH_CHAINS_PER_CONNECTION;
         const tokens = await logInForTokens(fixtures.baseUrl, await fixtures.getPlainUsers(), count);
@@ -120,7 +131,8 @@ export function defineScenarios(settings: Settings, runId: string): ScenarioSpec
       label: 'POST /auth/login (no TFA)',
       method: `${PLAIN_USER_COUNT} users in turn; one PBKDF2 check each`,
       request: 'POST /api/v1/auth/login',
-      roundTripsByDesign: 2,
+      roundTripsTarget: 2,
+      roundTripsAllowed: 2,
       prepare: async (fixtures) => ({ data: { kind: 'login', users: await fixtures.getPlainUsers() } }),
     },
     {
@@ -128,7 +140,9 @@ export function defineScenarios(settings: Settings, runId: string): ScenarioSpec
       label: 'POST /tfa/login_tfa (TOTP)',
       method: `${settings.tfaPoolSize} pre-made challenges (${CHALLENGES_PER_TOTP_USER} per user), codes from each user's otpauth URI`,
       request: 'POST /api/v1/tfa/login_tfa?tfa_token=',
-      roundTripsByDesign: 2,
+      roundTripsTarget: 1,
+      // Two today (read the challenge, then write); the one-round-trip second factor is issue 11's target.
+      roundTripsAllowed: 2,
       prepare: async (fixtures) => {
         const users = await fixtures.getTOTPUsers();
         const passes = Array.from({ length: CHALLENGES_PER_TOTP_USER }, () =>
@@ -155,7 +169,8 @@ export function defineScenarios(settings: Settings, runId: string): ScenarioSpec
       label: 'POST /tfa/recover_tfa',
       method: `${settings.tfaPoolSize} pre-made challenges, each with an unused backup token from the user's email`,
       request: 'POST /api/v1/tfa/recover_tfa?tfa_backup_token=',
-      roundTripsByDesign: 1,
+      roundTripsTarget: 1,
+      roundTripsAllowed: 1,
       prepare: async (fixtures) => {
         const users = await fixtures.getTOTPUsers();
         const picks = Array.from({ length: settings.tfaPoolSize }, (_, i) => ({
@@ -182,7 +197,8 @@ export function defineScenarios(settings: Settings, runId: string): ScenarioSpec
       label: 'POST /auth/signup',
       method: 'a new account per request (no TFA); one PBKDF2 hash each',
       request: 'POST /api/v1/auth/signup',
-      roundTripsByDesign: 1,
+      roundTripsTarget: 1,
+      roundTripsAllowed: 1,
       prepare: async () => ({
         data: { kind: 'signup', emailPrefix: `bench-${runId}-signup`, password: PASSWORD },
       }),
@@ -204,8 +220,5 @@ export function describeMethods(specs: ScenarioSpec[], settings: Settings): stri
   return [
     ...specs.map((spec) => `${spec.label}: ${spec.method}.`),
     `login_tfa and recover_tfa run until their ${settings.tfaPoolSize} challenges are spent (each challenge costs a password login, made before the scenario and not counted in it); the others run ${settings.durationSeconds} s.`,
-    'Every request carries its own CF-Connecting-IP, as if from many clients, so the per-IP rate limits (which stay on) never trip.',
-    `CPU is utime + stime of both workerd processes \`wrangler dev\` runs (its proxy and the Worker) from a scenario's start until they are idle again (queued emails a request leaves behind count), ÷ requests sent; database round trips are the gateway's /sql requests ÷ requests sent. The requests column counts those answered within the run.`,
-    'Load generator, gateway and database, wrangler and workerd share the same cores: compare rows with each other, not with production capacity.',
   ];
 }

@@ -14,7 +14,13 @@ export type ScenarioData =
   | { kind: 'login_tfa'; otpauthURIs: string[]; challenges: PreTFAChallenge[]; totpDriftSteps: number }
   | { kind: 'recover_tfa'; challenges: { preTFAToken: string; backupToken: string }[] }
   | { kind: 'signup'; emailPrefix: string; password: string }
-  | { kind: 'pbkdf2_probe'; hashesPerRequest: number };
+  | { kind: 'pbkdf2_probe'; hashesPerRequest: number }
+  // The peer (Better Auth, bench/peer-better-auth): its own paths, cookies instead of bearer tokens.
+  | { kind: 'peer_sign_up'; emailPrefix: string; password: string }
+  | { kind: 'peer_sign_in'; users: { email: string; password: string }[] }
+  | { kind: 'peer_get_session'; cookies: string[] }
+  | { kind: 'peer_verify_totp'; otpauthURIs: string[]; challenges: { cookie: string; userIndex: number }[] }
+  | { kind: 'peer_verify_backup_code'; challenges: { cookie: string; code: string }[] };
 
 const API = '/api/v1';
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -22,7 +28,8 @@ const JSON_BODY = { 'content-type': 'application/json' };
 
 // The abuse limits are per client IP (CF-Connecting-IP, which wrangler dev passes through when the client
 // sets it). Real traffic comes from many clients, so each request gets its own address, as in the tests.
-let requestCounter = 0;
+// Each load process starts at a random point, so windows a few seconds apart do not reuse addresses.
+let requestCounter = Math.floor(Math.random() * 2 ** 23);
 function nextClientIP(): string {
   requestCounter += 1;
   return `10.${(requestCounter >> 16) & 255}.${(requestCounter >> 8) & 255}.${requestCounter & 255}`;
@@ -50,7 +57,100 @@ export function buildRequests(data: ScenarioData): AutocannonRequest[] {
       return [signUpNewUsers(data.emailPrefix, data.password)];
     case 'pbkdf2_probe':
       return [{ method: 'GET', path: `/?hashes=${data.hashesPerRequest}` }];
+    case 'peer_sign_up':
+      return [peerSignUp(data.emailPrefix, data.password)];
+    case 'peer_sign_in':
+      return [peerSignIn(data.users)];
+    case 'peer_get_session':
+      return [peerGetSession(data.cookies)];
+    case 'peer_verify_totp':
+      return [peerVerifyTOTP(data)];
+    case 'peer_verify_backup_code':
+      return [peerVerifyBackupCode(data.challenges)];
   }
+}
+
+const PEER_API = '/api/auth';
+// Better Auth checks the Origin of state-changing requests against its trusted origins.
+const PEER_ORIGIN = { origin: 'http://127.0.0.1' };
+
+function peerHeaders(extra: Record<string, string> = {}): Record<string, string> {
+  return { ...JSON_BODY, ...PEER_ORIGIN, 'x-forwarded-for': nextClientIP(), ...extra };
+}
+
+function peerSignUp(emailPrefix: string, password: string): AutocannonRequest {
+  let next = 0;
+  return {
+    method: 'POST',
+    path: `${PEER_API}/sign-up/email`,
+    setupRequest: (request) => {
+      next += 1;
+      return {
+        ...request,
+        headers: peerHeaders(),
+        body: JSON.stringify({ email: `${emailPrefix}-${next}@example.com`, password, name: 'Bench User' }),
+      };
+    },
+  };
+}
+
+function peerSignIn(users: { email: string; password: string }[]): AutocannonRequest {
+  let next = 0;
+  return {
+    method: 'POST',
+    path: `${PEER_API}/sign-in/email`,
+    setupRequest: (request) => {
+      const user = users[next++ % users.length] as { email: string; password: string };
+      return { ...request, headers: peerHeaders(), body: JSON.stringify(user) };
+    },
+  };
+}
+
+function peerGetSession(cookies: string[]): AutocannonRequest {
+  let next = 0;
+  return {
+    method: 'GET',
+    path: `${PEER_API}/get-session`,
+    setupRequest: (request) => ({
+      ...request,
+      headers: { cookie: cookies[next++ % cookies.length] as string, 'x-forwarded-for': nextClientIP() },
+    }),
+  };
+}
+
+// Better Auth keeps no record of used TOTP steps (no replay guard), so the current code always passes.
+function peerVerifyTOTP(data: Extract<ScenarioData, { kind: 'peer_verify_totp' }>): AutocannonRequest {
+  const totps = data.otpauthURIs.map((uri) => OTPAuth.URI.parse(uri) as OTPAuth.TOTP);
+  let next = 0;
+  return {
+    method: 'POST',
+    path: `${PEER_API}/two-factor/verify-totp`,
+    setupRequest: (request) => {
+      const challenge = data.challenges[next++] ?? { cookie: 'exhausted=1', userIndex: 0 };
+      const code = (totps[challenge.userIndex] as OTPAuth.TOTP).generate();
+      return {
+        ...request,
+        headers: peerHeaders({ cookie: challenge.cookie }),
+        body: JSON.stringify({ code }),
+      };
+    },
+  };
+}
+
+function peerVerifyBackupCode(challenges: { cookie: string; code: string }[]): AutocannonRequest {
+  let next = 0;
+  return {
+    method: 'POST',
+    path: `${PEER_API}/two-factor/verify-backup-code`,
+    setupRequest: (request) => {
+      const challenge = challenges[next++] ?? { cookie: 'exhausted=1', code: 'exhausted' };
+      return {
+        ...request,
+        headers: peerHeaders({ cookie: challenge.cookie }),
+        body: JSON.stringify({ code: challenge.code }),
+      };
+    },
+  };
 }
 
 function cycleTestToken(accessTokens: string[]): AutocannonRequest {

@@ -14,7 +14,13 @@ export type Settings = {
   // BENCH_STRICT=1: exit 1 when a scenario saw non-2xx answers or more round trips than designed. Only
   // these are enforced: throughput and CPU depend on the machine.
   strict: boolean;
-  databaseUrl: string | undefined;
+  // Alternating windows per pair in the plain-workerd comparisons (BENCH_WINDOWS, default 3).
+  windows: number;
+  // BENCH_PEER=0 skips Better Auth; BENCH_WRANGLER_SMOKE=0 skips the `wrangler dev` smoke test.
+  peer: boolean;
+  wranglerSmoke: boolean;
+  // Fresh workerd processes timed to their first response (BENCH_COLD_STARTS, default 3).
+  coldStarts: number;
 };
 
 function readPositiveInteger(name: string, fallback: number): number {
@@ -41,6 +47,9 @@ export function readSettings(): Settings {
     resultsName,
     resultsDir: resolve(process.env.BENCH_RESULTS_DIR || join(PROJECT_DIR, 'bench/results')),
     strict: process.env.BENCH_STRICT === '1',
-    databaseUrl: process.env.DATABASE_URL || undefined,
+    windows: readPositiveInteger('BENCH_WINDOWS', 3),
+    peer: process.env.BENCH_PEER !== '0',
+    wranglerSmoke: process.env.BENCH_WRANGLER_SMOKE !== '0',
+    coldStarts: readPositiveInteger('BENCH_COLD_STARTS', 3),
   };
 }

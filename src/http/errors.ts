@@ -4,7 +4,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from '../app-env';
 import { isDatabaseError, isDatabaseUnavailable, isUnstorableText, postgresErrorCode } from '../db/errors';
-import { logEvent } from './log';
+import { logRequestEvent } from './log';
 import { MAX_BODY_BYTES } from './middleware/body-limit';
 import { ProblemError, problems } from './problem';
 
@@ -29,9 +29,8 @@ export function handleError(error: unknown, c: Context<AppEnv>): Response {
     // Database errors quote the SQL and its parameters (password hashes, token hashes): log only their
     // SQLSTATE; other errors are ours, and their message names the bug.
     const databaseError = isDatabaseError(error);
-    logEvent({
+    logRequestEvent(c.req.raw, c.get('requestId'), {
       event: 'error',
-      request_id: c.get('requestId'),
       code: problem.code,
       error_name: databaseError ? 'DatabaseError' : error instanceof Error ? error.name : typeof error,
       ...(databaseError

@@ -2,7 +2,7 @@ import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../../app-env';
 import { ConfigError, loadConfig } from '../../config';
 import { getDatabase } from '../../db/client';
-import { logEvent } from '../log';
+import { logEvent, logRequestEvent } from '../log';
 import { problems } from '../problem';
 
 // Builds the request's dependencies from the (once-parsed) environment.
@@ -24,7 +24,7 @@ export const provideDeps = createMiddleware<AppEnv>(async (c, next) => {
     taskStatus: c.env.TASK_STATUS,
     emailQueue: c.env.EMAIL,
     nowMs: () => Date.now(),
-    log: (event) => logEvent({ request_id: requestId, ...event }),
+    log: (event) => logRequestEvent(c.req.raw, requestId, event),
     defer: (work) => c.executionCtx.waitUntil(work),
   });
   await next();

@@ -54,12 +54,11 @@ export function limitRequests(binding: LimiterBinding, keyOf: KeyOf = clientIP) 
 }
 
 // The login form's username, so one client cannot grind one account faster than the per-IP limit allows.
-// Reads a clone: a malformed body must still reach the validator (and its 400), not fail here.
+// The form is parsed once per request: Hono caches c.req.formData() and the route's form validator reads
+// that cache, so there is no clone and no second parse. A malformed body fails here quietly and again in
+// the validator, which answers its 400.
 export async function clientIPAndLoginAccount(c: Context<AppEnv>): Promise<string | undefined> {
-  const form = await c.req.raw
-    .clone()
-    .formData()
-    .catch(() => undefined);
+  const form = await c.req.formData().catch(() => undefined);
   const username = form?.get('username');
   return typeof username === 'string' && username ? `${clientIP(c)}|${normalizeEmail(username)}` : undefined;
 }

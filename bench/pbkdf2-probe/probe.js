@@ -1,3 +1,5 @@
+// A tiny Worker used only by the benchmark, run in the same workerd process as edge-2fa (bench/servers.ts)
+// so login's CPU can be compared with the cost of its one password hash, in alternating windows.
 // GET /?hashes=N derives N PBKDF2-HMAC-SHA256 keys with the service's parameters (100,000 iterations,
 // 16-byte salt, 32-byte output; src/crypto/password.ts). N=0 is the same request without the work, so
 // the benchmark can subtract the per-request overhead from the CPU it measures.
@@ -7,7 +9,7 @@ const HASH_BYTES = 32;
 const MAX_HASHES_PER_REQUEST = 100;
 const PASSWORD = new TextEncoder().encode('correct horse battery staple');
 
-async function derivePasswordHash(salt: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer> {
+async function derivePasswordHash(salt) {
   const baseKey = await crypto.subtle.importKey('raw', PASSWORD, 'PBKDF2', false, ['deriveBits']);
   return crypto.subtle.deriveBits(
     { name: 'PBKDF2', hash: 'SHA-256', salt, iterations: PBKDF2_ITERATIONS },
@@ -17,7 +19,7 @@ async function derivePasswordHash(salt: Uint8Array<ArrayBuffer>): Promise<ArrayB
 }
 
 export default {
-  async fetch(request: Request): Promise<Response> {
+  async fetch(request) {
     const hashes = Number(new URL(request.url).searchParams.get('hashes') ?? '0');
     if (!Number.isInteger(hashes) || hashes < 0 || hashes > MAX_HASHES_PER_REQUEST) {
       return new Response(`hashes must be an integer 0–${MAX_HASHES_PER_REQUEST}`, { status: 400 });
