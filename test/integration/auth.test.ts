@@ -125,6 +125,16 @@ describe('POST /api/v1/auth/login', () => {
     const json = await postJSON('/api/v1/auth/login', { username: 'a@b.c', password: 'x' });
     await expectProblem(json, 415);
   });
+
+  it('answers 400 for a multipart form that cannot be parsed (the limiter reads the form first)', async () => {
+    const truncated = await call('/api/v1/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=x' },
+      body: 'username=a%40b.c',
+    });
+    const problem = await expectProblem(truncated, 400, 'malformed_body');
+    expect(problem.detail).toContain('Malformed FormData');
+  });
 });
 
 describe('GET /api/v1/auth/test-token', () => {

@@ -55,10 +55,17 @@ export function limitRequests(binding: LimiterBinding, keyOf: KeyOf = clientIP) 
 
 // The login form's username, so one client cannot grind one account faster than the per-IP limit allows.
 // The form is parsed once per request: Hono caches c.req.formData() and the route's form validator reads
-// that cache, so there is no clone and no second parse. A malformed body fails here quietly and again in
-// the validator, which answers its 400.
+// that cache, so there is no clone and no second parse. The cache keeps a failed parse too, and the
+// validator would rethrow it as it is (a 500): a malformed form gets its 400 here instead. A body that is
+// not a form is left to the validator (its 415).
 export async function clientIPAndLoginAccount(c: Context<AppEnv>): Promise<string | undefined> {
-  const form = await c.req.formData().catch(() => undefined);
+  const mediaType = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+  const isForm = mediaType === 'application/x-www-form-urlencoded' || mediaType === 'multipart/form-data';
+  const form = await c.req.formData().catch((error: unknown) => {
+    if (!isForm) return undefined;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw problems.malformedBody(`The request body could not be parsed: Malformed FormData request. ${reason}`);
+  });
   const username = form?.get('username');
   return typeof username === 'string' && username ? `${clientIP(c)}|${normalizeEmail(username)}` : undefined;
 }
