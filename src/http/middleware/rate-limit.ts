@@ -64,7 +64,9 @@ export async function clientIPAndLoginAccount(c: Context<AppEnv>): Promise<strin
   const form = await c.req.formData().catch((error: unknown) => {
     if (!isForm) return undefined;
     const reason = error instanceof Error ? error.message : String(error);
-    throw problems.malformedBody(`The request body could not be parsed: Malformed FormData request. ${reason}`);
+    throw problems.malformedBody(
+      `The request body could not be parsed: Malformed FormData request. ${reason}`,
+    );
   });
   const username = form?.get('username');
   return typeof username === 'string' && username ? `${clientIP(c)}|${normalizeEmail(username)}` : undefined;
