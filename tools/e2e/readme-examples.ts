@@ -131,11 +131,14 @@ function parseJson(body: string): Json {
   }
 }
 
-// Emails are printed between `----- email -----` lines; backup tokens are alone on their lines.
+// The console transport prints each email between `----- email <task id> -----` and
+// `----- end email <task id> -----` (src/email/transports/console.ts); backup tokens are alone on their lines.
 function findBackupTokens(output: string, email: string): string[] {
   const tokens: string[] = [];
-  for (const match of output.matchAll(/----- email -----\n([\s\S]*?)\n[^\n]*----- end email -----/g)) {
-    const text = match[1] ?? '';
+  for (const match of output.matchAll(
+    /----- email (\S+) -----\n([\s\S]*?)\n[^\n]*----- end email \1 -----/g,
+  )) {
+    const text = match[2] ?? '';
     if (!new RegExp(`^\\s*To: ${email.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`, 'mi').test(text))
       continue;
     tokens.push(...(text.match(/^\s*[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\s*$/gm) ?? []).map((t) => t.trim()));
