@@ -4,12 +4,14 @@ import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/index';
-import { BASE } from '../support/api';
+import { BASE, sendChecked } from '../support/api';
 import { capturedLogLines } from '../support/emails';
 
 async function fetchWith(overrides: Record<string, unknown>): Promise<Response> {
   const request = new Request(`${BASE}/api/v1/tasks/taskstatus?task_id=${crypto.randomUUID()}`);
-  return worker.fetch(request, { ...env, ...overrides } as Env, createExecutionContext());
+  return sendChecked(request, (r) =>
+    worker.fetch(r, { ...env, ...overrides } as Env, createExecutionContext()),
+  );
 }
 
 describe('email settings are validated at the first request', () => {
