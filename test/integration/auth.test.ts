@@ -125,6 +125,19 @@ describe('POST /api/v1/auth/login', () => {
     const json = await postJSON('/api/v1/auth/login', { username: 'a@b.c', password: 'x' });
     await expectProblem(json, 415);
   });
+
+  it('answers 400, not 500, for a multipart body with no boundary or a truncated one', async () => {
+    // The per-account limiter parses the form before the validator does; a parse failure there must leave
+    // the validator to answer its 400 (once, it left a rejected promise in Hono's form cache: a 500).
+    for (const contentType of ['multipart/form-data; boundary=x', 'multipart/form-data']) {
+      const response = await call('/api/v1/auth/login', {
+        method: 'POST',
+        headers: { 'content-type': contentType, 'cf-connecting-ip': '203.0.113.77' },
+        body: 'username=a%40b.c&password=x',
+      });
+      await expectProblem(response, 400);
+    }
+  });
 });
 
 describe('GET /api/v1/auth/test-token', () => {
