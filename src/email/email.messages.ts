@@ -29,6 +29,13 @@ export const EmailMessageSchema = z.discriminatedUnion('kind', [
   }),
   z.object({
     ...base,
+    kind: z.literal('email_verification'),
+    full_name: z.string(),
+    token: z.string().regex(/^[A-Za-z0-9_-]{22,128}$/),
+    expires_in_hours: z.number().int().positive(),
+  }),
+  z.object({
+    ...base,
     kind: z.literal('backup_tokens_regenerated'),
     full_name: z.string(),
     tokens: z.array(z.string()).min(1),

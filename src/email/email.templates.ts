@@ -51,6 +51,20 @@ export function renderEmail(message: EmailMessage): RenderedEmail {
           'If you did not ask for this, ignore this email: your password stays as it is.',
         ].join('\n'),
       };
+    case 'email_verification':
+      return {
+        subject: 'Verify your edge-2fa email address',
+        body: [
+          `Hello ${message.full_name},`,
+          '',
+          `Please confirm that this address is yours. This verification token works once, for ${message.expires_in_hours} hours:`,
+          '',
+          message.token,
+          '',
+          'Send it to POST /api/v1/auth/email/verify as {"token": "…"}.',
+          'If you did not create an account, ignore this email.',
+        ].join('\n'),
+      };
     case 'backup_tokens_regenerated':
       return {
         subject: 'Your new edge-2fa backup tokens',

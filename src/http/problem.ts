@@ -120,6 +120,18 @@ export const problems = {
       'The refresh token is invalid, expired or revoked; log in again.',
     ),
   adminOnly: () => new ProblemError(403, 'admin_only', 'Only administrators may list users.'),
+  invalidVerificationToken: () =>
+    new ProblemError(
+      400,
+      'invalid_verification_token',
+      'The email verification token is invalid, expired or already used; ask for a new one.',
+    ),
+  emailNotVerified: () =>
+    new ProblemError(
+      403,
+      'email_not_verified',
+      'Your email address is not verified yet: open the verification email we sent, or ask for a new one at POST /api/v1/auth/email/verify/resend.',
+    ),
   tfaRequiredDevice: () =>
     new ProblemError(422, 'device_required', 'A device is required when tfa_enabled is true.', {
       errors: [{ field: 'device', message: 'Required when tfa_enabled is true' }],
