@@ -10,6 +10,7 @@
 //   DATABASE_URL            PostgreSQL behind the gateway instead of embedded PGlite in a temp dir
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { LOCAL_CONNECTION_STRING } from '../tools/gateway/credentials.ts';
 import { isProcAvailable } from './cpu.ts';
 import { type Measurement, measureScenario } from './measure.ts';
 import { measurePBKDF2, PBKDF2_ITERATIONS, startPBKDF2Probe } from './pbkdf2.ts';
@@ -41,7 +42,8 @@ async function queryBackendVersion(sqlUrl: string): Promise<string> {
   try {
     const response = await fetch(sqlUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      // The gateway checks the connection string as Neon does.
+      headers: { 'Neon-Connection-String': LOCAL_CONNECTION_STRING },
       body: JSON.stringify({ query: 'select version() as version', params: [] }),
     });
     const body = (await response.json()) as { rows?: { version?: string }[] };

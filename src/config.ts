@@ -3,8 +3,9 @@
 // naming the variable), never silently with a default.
 import { z } from 'zod';
 import { type EncryptionKeyring, parseEncryptionKeys } from './crypto/aead';
-import { importHMACKey } from './crypto/hmac';
+import { parseTokenHashKeys, type TokenHashKeyring } from './crypto/hmac';
 import { loadSigningKeys, type SigningKeys } from './crypto/jwt';
+import { type EmailSettings, EmailSettingsError, parseEmailSettings } from './email/email.settings';
 
 const positiveSeconds = z.coerce.number().int().positive();
 
@@ -50,10 +51,12 @@ export type AppConfig = {
 export type AppSecrets = {
   signingKeys: SigningKeys;
   encryptionKeys: EncryptionKeyring;
-  tokenHashKey: CryptoKey;
+  tokenHashKeys: TokenHashKeyring;
 };
 
-export type LoadedConfig = { config: AppConfig; secrets: AppSecrets };
+// `email` (transport, its secret, sender) is used by the queue consumer only; it is parsed here so a broken
+// email setup fails the first request like any other setting.
+export type LoadedConfig = { config: AppConfig; secrets: AppSecrets; email: EmailSettings };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -101,14 +104,24 @@ async function parseSecret<T>(name: string, value: string | undefined, parse: (v
   }
 }
 
+function parseEmail(env: Env): EmailSettings {
+  try {
+    return parseEmailSettings(env);
+  } catch (error) {
+    if (error instanceof EmailSettingsError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
 async function parseConfig(env: Env): Promise<LoadedConfig> {
   const config = parseSettings(env);
-  const [signingKeys, encryptionKeys, tokenHashKey] = await Promise.all([
+  const email = parseEmail(env);
+  const [signingKeys, encryptionKeys, tokenHashKeys] = await Promise.all([
     parseSecret('JWT_SIGNING_KEYS', env.JWT_SIGNING_KEYS, loadSigningKeys),
     parseSecret('ENCRYPTION_KEYS', env.ENCRYPTION_KEYS, parseEncryptionKeys),
-    parseSecret('TOKEN_HASH_KEY', env.TOKEN_HASH_KEY, importHMACKey),
+    parseSecret('TOKEN_HASH_KEY', env.TOKEN_HASH_KEY, parseTokenHashKeys),
   ]);
-  return { config, secrets: { signingKeys, encryptionKeys, tokenHashKey } };
+  return { config, secrets: { signingKeys, encryptionKeys, tokenHashKeys }, email };
 }
 
 // The env object is stable for an isolate; parse it once, but retry after a failure.

@@ -2,7 +2,8 @@
 // Formats (validated again by src/config.ts at the Worker's first request):
 //   JWT_SIGNING_KEYS  JSON {"keys":[Ed25519 private JWK with kid, ...]}; the first key signs, all verify
 //   ENCRYPTION_KEYS   "kid:base64url(32 bytes),kid:..."; the first key encrypts, all decrypt
-//   TOKEN_HASH_KEY    base64url(32 bytes); HMAC key for hashing backup tokens, email codes, reset tokens
+//   TOKEN_HASH_KEY    base64url(32 bytes) (key id "0"), or "kid:base64url(32 bytes),kid:..." to rotate: the
+//                     first key hashes backup tokens, email codes and reset tokens, all verify
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 
 export type WorkerSecrets = {

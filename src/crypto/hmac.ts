@@ -50,3 +50,81 @@ export async function hashSecretToken(
   const mac = await crypto.subtle.sign('HMAC', key, encodeUTF8(`${purpose}:${token}`));
   return encodeHex(new Uint8Array(mac));
 }
+
+/** A keyed hash and the id of the TOKEN_HASH_KEY entry that made it (stored side by side). */
+export type KeyedHash = { kid: string; hash: string };
+
+/**
+ * The HMAC keys for tokens at rest. The first entry hashes everything new; every entry still verifies, so
+ * a new key can be added in front while hashes made under the old ones stay valid until they expire.
+ */
+export type TokenHashKeyring = {
+  readonly current: { readonly kid: string; readonly key: CryptoKey };
+  readonly keys: readonly { readonly kid: string; readonly key: CryptoKey }[];
+};
+
+/** The id a single bare key (the original TOKEN_HASH_KEY format) gets; rows made before key ids have it. */
+export const DEFAULT_TOKEN_HASH_KEY_ID = '0';
+const TOKEN_HASH_KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Parses TOKEN_HASH_KEY: one bare base64url key (key id "0"), or `kid:base64url-key,kid:...` like
+ * ENCRYPTION_KEYS (the first hashes, all verify). Errors name the entry, never its material.
+ */
+export async function parseTokenHashKeys(spec: string): Promise<TokenHashKeyring> {
+  const entries = spec.includes(':')
+    ? spec.split(',').map((entry, index) => {
+        const separator = entry.indexOf(':');
+        const kid = entry.slice(0, separator).trim();
+        if (separator < 0 || !TOKEN_HASH_KEY_ID_PATTERN.test(kid))
+          throw new Error(`entry ${index + 1} is not "kid:base64url-key" (kid: 1–64 of A–Z a–z 0–9 _ -)`);
+        return { kid, secret: entry.slice(separator + 1), position: `entry ${index + 1} (kid "${kid}")` };
+      })
+    : [{ kid: DEFAULT_TOKEN_HASH_KEY_ID, secret: spec, position: 'the key' }];
+  const kids = new Set<string>();
+  const keys = await Promise.all(
+    entries.map(async ({ kid, secret, position }) => {
+      if (kids.has(kid)) throw new Error(`duplicate kid "${kid}"`);
+      kids.add(kid);
+      try {
+        return { kid, key: await importHMACKey(secret) };
+      } catch (error) {
+        throw new Error(`${position}: ${(error as Error).message}`);
+      }
+    }),
+  );
+  const [current] = keys;
+  if (!current) throw new Error('expected at least one key');
+  return { current, keys };
+}
+
+/** The keyed hash to store: under the current key. */
+export async function hashUnderCurrentKey(
+  keyring: TokenHashKeyring,
+  purpose: SecretTokenPurpose,
+  token: string,
+): Promise<KeyedHash> {
+  return { kid: keyring.current.kid, hash: await hashSecretToken(keyring.current.key, purpose, token) };
+}
+
+/** The keyed hashes to look a presented token up by: one per configured key. */
+export function hashUnderEveryKey(
+  keyring: TokenHashKeyring,
+  purpose: SecretTokenPurpose,
+  token: string,
+): Promise<KeyedHash[]> {
+  return Promise.all(
+    keyring.keys.map(async ({ kid, key }) => ({ kid, hash: await hashSecretToken(key, purpose, token) })),
+  );
+}
+
+/** The hash of `token` under the key that made a stored hash (undefined if that key is gone). */
+export async function hashUnderKey(
+  keyring: TokenHashKeyring,
+  kid: string,
+  purpose: SecretTokenPurpose,
+  token: string,
+): Promise<string | undefined> {
+  const entry = keyring.keys.find((candidate) => candidate.kid === kid);
+  return entry ? hashSecretToken(entry.key, purpose, token) : undefined;
+}

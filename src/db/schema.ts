@@ -23,6 +23,8 @@ export const users = pgTable(
     // Stored normalised (trimmed, lower-cased); the unique index is the single source of truth for duplicates.
     email: text('email').notNull(),
     fullName: text('full_name').notNull(),
+    // RFC 5646 language tag for the user's emails (signup's `locale` or Accept-Language); null: English.
+    locale: text('locale'),
     passwordHash: text('password_hash').notNull(),
     tfaEnabled: boolean('tfa_enabled').notNull().default(false),
     // When the owner proved the mailbox (verification token, email-code login or password reset); null until
@@ -196,4 +198,22 @@ export const unknownAccountAttempts = pgTable('unknown_account_attempts', {
   // upsert records its own verdict here).
   lastFailureCounted: boolean('last_failure_counted').notNull().default(false),
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+});
+
+// One row per email task: the consumer claims it before sending and marks it sent before acking, so a
+// message the queue delivers again (retry, crash before the ack, a duplicate delivery) is not sent twice.
+// In Postgres, not KV: the claim must be one atomic conditional statement, visible everywhere at once.
+export const emailDeliveries = pgTable('email_deliveries', {
+  taskId: uuid('task_id').primaryKey(),
+  // The queue message id of the latest delivery, for tracing.
+  queueMessageId: text('queue_message_id').notNull(),
+  transport: text('transport').notNull(),
+  attempts: integer('attempts').notNull().default(1),
+  // Held while one consumer is sending; a delivery that finds it held waits instead of sending too.
+  leaseUntil: timestamp('lease_until', { withTimezone: true, mode: 'string' }),
+  sentAt: timestamp('sent_at', { withTimezone: true, mode: 'string' }),
+  failedAt: timestamp('failed_at', { withTimezone: true, mode: 'string' }),
+  // Why the last attempt failed: transport, step and status code only, never content or addresses.
+  lastError: text('last_error'),
+  createdAt: createdAt(),
 });

@@ -5,7 +5,15 @@ export type TaskState = 'PENDING' | 'SUCCESS' | 'RETRY' | 'FAILURE';
 export type TaskStatus = {
   task_id: string;
   state: TaskState;
-  result: { kind: string; attempts?: number; error?: string; delivered_at?: string } | null;
+  // `transport` names how the email left (console, smtp, http, cloudflare); `error` says why it did not, as
+  // step and status code only ("smtp 550 at RCPT TO"), never content, addresses or credentials.
+  result: {
+    kind: string;
+    transport?: string;
+    attempts?: number;
+    error?: string;
+    delivered_at?: string;
+  } | null;
   updated_at: string;
 };
 

@@ -119,7 +119,13 @@ export const problems = {
       'invalid_refresh_token',
       'The refresh token is invalid, expired or revoked; log in again.',
     ),
-  adminOnly: () => new ProblemError(403, 'admin_only', 'Only administrators may list users.'),
+  adminOnly: () => new ProblemError(403, 'admin_only', 'Only administrators may do this.'),
+  adminSecondFactorRequired: () =>
+    new ProblemError(
+      403,
+      'admin_second_factor_required',
+      'Administrators must use two-factor authentication: enable an authenticator app (PUT /api/v1/tfa/enable_tfa) and log in with it (password, then login_tfa) to use the admin API.',
+    ),
   invalidVerificationToken: () =>
     new ProblemError(
       400,

@@ -2,6 +2,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from 'clou
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createEmailConsumer, EMAIL_MAX_ATTEMPTS, retryDelaySeconds } from '../../src/email/email.consumer';
+import { type EmailTransport, temporaryFailure } from '../../src/email/transports/transport';
 import { call, expectProblem } from '../support/api';
 import { waitForEmail } from '../support/emails';
 
@@ -47,13 +48,17 @@ describe('email queue consumer', () => {
     tokens: ['AAAA-BBBB-CCCC', 'DDDD-EEEE-FFFF'],
   });
 
+  const transport = (send: EmailTransport['send']) => ({
+    transportFor: (): EmailTransport => ({ name: 'console', send }),
+  });
+
   it('never stores the email body, codes or tokens in the task result', async () => {
     const taskId = crypto.randomUUID();
     const batch = createMessageBatch('edge-2fa-email', [
       { id: 'm1', timestamp: new Date(), attempts: 1, body: backupTokensMessage(taskId) },
     ]);
     const ctx = createExecutionContext();
-    await createEmailConsumer(async () => {})(batch, env);
+    await createEmailConsumer(transport(async () => {}))(batch, env);
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks).toEqual(['m1']);
     const stored = await env.TASK_STATUS.get(`task:${taskId}`);
@@ -63,9 +68,11 @@ describe('email queue consumer', () => {
   });
 
   it('retries a failed delivery with backoff and records RETRY, then FAILURE on the last attempt', async () => {
-    const failing = createEmailConsumer(async () => {
-      throw new Error('smtp down');
-    });
+    const failing = createEmailConsumer(
+      transport(async () => {
+        throw temporaryFailure('smtp connection failed');
+      }),
+    );
     const taskId = crypto.randomUUID();
     const first = createMessageBatch('edge-2fa-email', [
       { id: 'm1', timestamp: new Date(), attempts: 1, body: backupTokensMessage(taskId) },
@@ -85,11 +92,12 @@ describe('email queue consumer', () => {
     expect(lastResult.retryMessages).toHaveLength(1);
     const stored = JSON.parse((await env.TASK_STATUS.get(`task:${taskId}`)) ?? '{}');
     expect(stored.state).toBe('FAILURE');
+    expect(stored.result).toMatchObject({ transport: 'console', error: 'smtp connection failed' });
     expect(JSON.stringify(stored)).not.toContain('AAAA');
   });
 
   it('backs off exponentially, capped at 15 minutes', () => {
-    expect([1, 2, 3, 4].map(retryDelaySeconds)).toEqual([5, 10, 20, 40]);
+    expect([1, 2, 3, 4].map((attempts) => retryDelaySeconds(attempts))).toEqual([5, 10, 20, 40]);
     expect(retryDelaySeconds(20)).toBe(900);
   });
 
@@ -97,9 +105,11 @@ describe('email queue consumer', () => {
     const batch = createMessageBatch('edge-2fa-email', [
       { id: 'bad', timestamp: new Date(), attempts: 1, body: { v: 99, kind: 'nonsense' } },
     ]);
-    await createEmailConsumer(async () => {
-      throw new Error('must not be called');
-    })(batch, env);
+    await createEmailConsumer(
+      transport(async () => {
+        throw new Error('must not be called');
+      }),
+    )(batch, env);
     const result = await getQueueResult(batch, createExecutionContext());
     expect(result.explicitAcks).toEqual(['bad']);
     expect(result.retryMessages).toEqual([]);

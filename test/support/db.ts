@@ -25,3 +25,18 @@ export async function setGatewayOutage(enabled: boolean): Promise<void> {
   });
   if (!response.ok) throw new Error(`gateway control answered ${response.status}`);
 }
+
+// Database round trips (HTTP requests to the gateway's /sql) that `action` causes. Other test files share
+// the gateway and may run at the same time, so the fewest seen over a few tries is the action's own count.
+export async function countRoundTrips(action: () => Promise<unknown>, tries = 5): Promise<number> {
+  const read = async () =>
+    ((await (await fetch(`${env.GATEWAY_CONTROL_URL}/stats`)).json()) as { httpRequests: number })
+      .httpRequests;
+  let fewest = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < tries; i++) {
+    const before = await read();
+    await action();
+    fewest = Math.min(fewest, (await read()) - before);
+  }
+  return fewest;
+}

@@ -8,16 +8,20 @@ const captured: CapturedEmail[] = [];
 // Every line the Worker logs (emails excluded), for the test that scans logs for secrets.
 export const capturedLogLines: string[] = [];
 
+// The console transport's print (src/email/transports/console.ts): a start line with the task id, header
+// lines, a blank line, the text part with every line indented by two spaces, and an end line.
 export function parsePrintedEmail(raw: string): CapturedEmail | undefined {
-  if (!raw.startsWith('----- email -----')) return undefined;
-  const to = raw.match(/^To: (.+)$/m)?.[1] ?? '';
-  const subject = raw.match(/^Subject: (.+)$/m)?.[1] ?? '';
-  const body = raw
-    .split('\n\n')
-    .slice(1)
+  const start = raw.match(/^----- email ([0-9a-f-]{36}) -----\n/);
+  if (!start) return undefined;
+  const [head = '', ...rest] = raw.slice(start[0].length).split('\n\n');
+  const header = (name: string) => head.match(new RegExp(`^${name}: (.+)$`, 'm'))?.[1] ?? '';
+  const body = rest
     .join('\n\n')
-    .replace(/\n----- end email -----$/, '');
-  return { to, subject, body, raw };
+    .replace(new RegExp(`\n----- end email ${start[1]} -----$`), '')
+    .split('\n')
+    .map((line) => line.replace(/^ {2}/, ''))
+    .join('\n');
+  return { to: header('To'), subject: header('Subject'), body, raw };
 }
 
 export function startCapturingEmails(): void {

@@ -3,8 +3,10 @@
 // tokens) only changes through conditional DELETE/UPDATE … RETURNING inside the statement that performs the
 // change, so a token or code can never both fail the check and be used, nor be used twice.
 import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { DEFAULT_TOKEN_HASH_KEY_ID, type KeyedHash } from '../../crypto/hmac';
 import type { Database } from '../client';
 import { backupTokens } from '../schema';
+import { matchesKeyedHash } from './keyed-hash';
 import {
   accountGate,
   type GateOutcomeRow,
@@ -28,7 +30,7 @@ const toRecipient = (row: RecipientRow): Recipient => ({
 
 export type PasswordResetRequest = {
   email: string;
-  tokenHash: string;
+  tokenHash: KeyedHash;
   ttlSeconds: number;
   // At most `maxPerWindow` reset emails per account per `windowSeconds`.
   maxPerWindow: number;
@@ -58,8 +60,8 @@ export async function insertPasswordReset(
         from users where email = ${request.email}
       ),
       inserted as (
-        insert into password_resets (user_id, token_hash, expires_at)
-        select id, ${request.tokenHash}, now() + make_interval(secs => ${request.ttlSeconds})
+        insert into password_resets (user_id, token_hash, hash_key_id, expires_at)
+        select id, ${request.tokenHash.hash}, ${request.tokenHash.kid}, now() + make_interval(secs => ${request.ttlSeconds})
         from account where recent < ${request.maxPerWindow}
         returning id, user_id
       )
@@ -86,13 +88,14 @@ export type PasswordReset = Recipient & { revokedSessions: number };
 // and revoke every session. 50 concurrent uses of one token: exactly one row matches.
 export async function consumePasswordReset(
   db: Database,
-  input: { tokenHash: string; newPasswordHash: string },
+  input: { tokenHashes: KeyedHash[]; newPasswordHash: string },
 ): Promise<PasswordReset | undefined> {
   const result = await db.execute<RecipientRow & { revoked_sessions: string | number }>(sql`
     with consumed as (
       update password_resets set used_at = now()
-      where token_hash = ${input.tokenHash} and used_at is null and expires_at > now()
-      returning user_id
+      where ${matchesKeyedHash('hash_key_id', 'token_hash', input.tokenHashes)}
+        and used_at is null and expires_at > now()
+      returning id, user_id
     ),
     account as (
       update users set password_hash = ${input.newPasswordHash}, failed_auth_count = 0, locked_until = null,
@@ -102,7 +105,7 @@ export async function consumePasswordReset(
     ),
     other_resets as (
       update password_resets set used_at = now()
-      where user_id in (select id from account) and used_at is null and token_hash <> ${input.tokenHash}
+      where user_id in (select id from account) and used_at is null and id not in (select id from consumed)
       returning id
     ),
     revoked as (
@@ -245,14 +248,15 @@ export async function findReauthenticationContext(
 // accepted one, RFC 6238 §5.2) or an unused backup token (spent by the same statement).
 export type SecondFactorProof =
   | { kind: 'totp'; deviceId: string; step: number }
-  | { kind: 'backup_token'; tokenHash: string };
+  | { kind: 'backup_token'; tokenHashes: KeyedHash[] };
 
 const laterStep = (proof: { deviceId: string; step: number }) => sql`
   id = ${proof.deviceId} and user_id in (select id from admitted)
   and (last_accepted_step is null or last_accepted_step < ${proof.step})`;
 
-const unusedBackupToken = (tokenHash: string) => sql`
-  user_id in (select id from admitted) and token_hash = ${tokenHash} and used_at is null`;
+const unusedBackupToken = (tokenHashes: KeyedHash[]) => sql`
+  user_id in (select id from admitted) and used_at is null
+  and ${matchesKeyedHash('hash_key_id', 'token_hash', tokenHashes)}`;
 
 export type FactorChange<T> =
   | { outcome: 'changed'; account: T }
@@ -306,10 +310,10 @@ export async function disableTFA(
         proved as (delete from tfa_devices where ${laterStep(proof)} returning user_id),
         tokens_gone as (delete from backup_tokens where user_id in (select user_id from proved) returning id)`
       : sql`
-        proved as (delete from backup_tokens where ${unusedBackupToken(proof.tokenHash)} returning user_id),
+        proved as (delete from backup_tokens where ${unusedBackupToken(proof.tokenHashes)} returning user_id, id),
         tokens_gone as (
           delete from backup_tokens
-          where user_id in (select user_id from proved) and token_hash <> ${proof.tokenHash}
+          where user_id in (select user_id from proved) and id not in (select id from proved)
           returning id
         ),
         device_gone as (delete from tfa_devices where user_id in (select user_id from proved) returning id)`;
@@ -333,7 +337,13 @@ export async function disableTFA(
   }));
 }
 
-export type StoredBackupToken = { id: string; tokenHash: string; usedAt: string | null; createdAt: string };
+export type StoredBackupToken = {
+  id: string;
+  tokenHash: string;
+  hashKeyId: string;
+  usedAt: string | null;
+  createdAt: string;
+};
 
 export type BackupTokenSwap = SessionsRevoked & {
   freshTokenIds: string[];
@@ -345,27 +355,38 @@ export type BackupTokenSwap = SessionsRevoked & {
 // the caller can put them back if the email with the new ones cannot be queued.
 export async function swapBackupTokens(
   db: Database,
-  input: { userId: string; proof: SecondFactorProof; newTokenHashes: string[]; keepSessionId: string | null },
+  input: {
+    userId: string;
+    proof: SecondFactorProof;
+    newTokenHashes: KeyedHash[];
+    keepSessionId: string | null;
+  },
 ): Promise<FactorChange<BackupTokenSwap>> {
   const { userId, proof } = input;
-  const spentHash = proof.kind === 'backup_token' ? proof.tokenHash : null;
   const proved: SQL =
     proof.kind === 'totp'
       ? sql`proved as (
           update tfa_devices set last_accepted_step = ${proof.step} where ${laterStep(proof)}
-          returning user_id, null::uuid as id, null::text as token_hash, null::timestamptz as used_at,
+          returning user_id, null::uuid as id, null::text as token_hash, null::text as hash_key_id,
+            null::timestamptz as used_at,
             null::timestamptz as created_at)`
       : sql`proved as (
-          delete from backup_tokens where ${unusedBackupToken(proof.tokenHash)}
-          returning user_id, id, token_hash, used_at, created_at)`;
+          delete from backup_tokens where ${unusedBackupToken(proof.tokenHashes)}
+          returning user_id, id, token_hash, hash_key_id, used_at, created_at)`;
   const hashes = sql`array[${sql.join(
-    input.newTokenHashes.map((hash) => sql`${hash}`),
+    input.newTokenHashes.map(({ hash }) => sql`${hash}`),
     sql`, `,
   )}]::text[]`;
   const result = await db.execute<
     FactorChangeRow & {
       fresh_ids: string[];
-      previous: { id: string; token_hash: string; used_at: string | null; created_at: string }[];
+      previous: {
+        id: string;
+        token_hash: string;
+        hash_key_id: string;
+        used_at: string | null;
+        created_at: string;
+      }[];
     }
   >(sql`
     with ${accountGate(userId)},
@@ -373,21 +394,25 @@ export async function swapBackupTokens(
     ${settleAccount({ succeeded: sql`exists (select 1 from proved)`, failed: sql`true` })},
     previous as (
       delete from backup_tokens
-      where user_id in (select user_id from proved) and token_hash is distinct from ${spentHash}::text
-      returning id, token_hash, used_at, created_at
+      where user_id in (select user_id from proved)
+        and not exists (select 1 from proved p where p.id = backup_tokens.id)
+      returning id, token_hash, hash_key_id, used_at, created_at
     ),
     fresh as (
-      insert into backup_tokens (user_id, token_hash)
-      select proved.user_id, hash from proved, unnest(${hashes}) as hash
+      insert into backup_tokens (user_id, token_hash, hash_key_id)
+      select proved.user_id, hash, ${input.newTokenHashes[0]?.kid ?? DEFAULT_TOKEN_HASH_KEY_ID}::text
+      from proved, unnest(${hashes}) as hash
       returning id
     ),
     revoked as (${revokeOtherSessions('(select user_id as id from proved) as p', input.keepSessionId, 'backup_tokens_regenerated')})
     select ${factorChangeColumns},
       (select coalesce(json_agg(id), '[]'::json) from fresh) as fresh_ids,
-      (select coalesce(json_agg(json_build_object('id', id, 'token_hash', token_hash, 'used_at', used_at,
+      (select coalesce(json_agg(json_build_object('id', id, 'token_hash', token_hash,
+        'hash_key_id', hash_key_id, 'used_at', used_at,
         'created_at', created_at)), '[]'::json)
-        from (select id, token_hash, used_at, created_at from previous
-          union all select id, token_hash, used_at, created_at from proved where id is not null) as old_tokens
+        from (select id, token_hash, hash_key_id, used_at, created_at from previous
+          union all select id, token_hash, hash_key_id, used_at, created_at from proved where id is not null)
+          as old_tokens
       ) as previous`);
   const row = result.rows[0];
   return toFactorChange(row, (recipient) => ({
@@ -397,6 +422,7 @@ export async function swapBackupTokens(
     previousTokens: (row?.previous ?? []).map((token) => ({
       id: token.id,
       tokenHash: token.token_hash,
+      hashKeyId: token.hash_key_id,
       usedAt: token.used_at,
       createdAt: token.created_at,
     })),
@@ -424,6 +450,7 @@ export async function restoreBackupTokens(
         id: token.id,
         userId,
         tokenHash: token.tokenHash,
+        hashKeyId: token.hashKeyId,
         usedAt: token.usedAt,
         createdAt: token.createdAt,
       })),

@@ -1,7 +1,9 @@
 // Email-verification statements. Issuing counts the account's recent requests under its locked row (the
 // resend quota holds under concurrency); consuming is one conditional UPDATE, so a token works once.
 import { sql } from 'drizzle-orm';
+import type { KeyedHash } from '../../crypto/hmac';
 import type { Database } from '../client';
+import { matchesKeyedHash } from './keyed-hash';
 
 export type VerificationIssue =
   | {
@@ -14,11 +16,12 @@ export type VerificationIssue =
 /** The verification row to insert in the same batch as a new user: the signup's one round trip. */
 export function insertVerificationFor(
   db: Database,
-  verification: { userId: string; email: string; tokenHash: string; ttlSeconds: number },
+  verification: { userId: string; email: string; tokenHash: KeyedHash; ttlSeconds: number },
 ) {
   return db.execute(sql`
-    insert into email_verifications (user_id, email, token_hash, expires_at)
-    values (${verification.userId}, ${verification.email}, ${verification.tokenHash},
+    insert into email_verifications (user_id, email, token_hash, hash_key_id, expires_at)
+    values (${verification.userId}, ${verification.email}, ${verification.tokenHash.hash},
+      ${verification.tokenHash.kid},
       now() + make_interval(secs => ${verification.ttlSeconds}))`);
 }
 
@@ -29,7 +32,7 @@ export async function issueVerification(
   db: Database,
   request: {
     email: string;
-    tokenHash: string;
+    tokenHash: KeyedHash;
     ttlSeconds: number;
     maxPerWindow: number;
     windowSeconds: number;
@@ -52,8 +55,8 @@ export async function issueVerification(
         from users where email = ${request.email}
       ),
       inserted as (
-        insert into email_verifications (user_id, email, token_hash, expires_at)
-        select id, email, ${request.tokenHash}, now() + make_interval(secs => ${request.ttlSeconds})
+        insert into email_verifications (user_id, email, token_hash, hash_key_id, expires_at)
+        select id, email, ${request.tokenHash.hash}, ${request.tokenHash.kid}, now() + make_interval(secs => ${request.ttlSeconds})
         from account where not verified and recent < ${request.maxPerWindow}
         returning id, user_id
       )
@@ -82,15 +85,15 @@ export async function deleteVerification(db: Database, verificationId: string): 
 // pending tokens for that address are retired with it.
 export async function consumeVerification(
   db: Database,
-  tokenHash: string,
+  tokenHashes: KeyedHash[],
 ): Promise<{ userId: string; email: string } | undefined> {
   const result = await db.execute<{ user_id: string; email: string }>(sql`
     with consumed as (
       update email_verifications v set used_at = now()
       from users u
-      where v.token_hash = ${tokenHash} and v.used_at is null and v.expires_at > now()
+      where ${matchesKeyedHash('v.hash_key_id', 'v.token_hash', tokenHashes)} and v.used_at is null and v.expires_at > now()
         and u.id = v.user_id and u.email = v.email
-      returning v.user_id, v.email
+      returning v.id, v.user_id, v.email
     ),
     verified as (
       update users set email_verified_at = coalesce(email_verified_at, now()), updated_at = now()
@@ -99,7 +102,8 @@ export async function consumeVerification(
     ),
     retired as (
       update email_verifications set used_at = now()
-      where user_id in (select id from verified) and used_at is null and token_hash <> ${tokenHash}
+      where user_id in (select id from verified) and used_at is null
+        and id not in (select id from consumed)
       returning id
     )
     select id as user_id, email, (select count(*) from retired) as retired from verified`);

@@ -1,9 +1,11 @@
 // Second-factor statements. Single-use state (TOTP steps, email codes, backup tokens, challenges) only
 // changes through conditional UPDATE … WHERE … RETURNING, so concurrent requests cannot both win.
 import { and, eq, sql } from 'drizzle-orm';
+import type { KeyedHash } from '../../crypto/hmac';
 import type { Database } from '../client';
 import { backupTokens, tfaChallenges, tfaDevices, users } from '../schema';
 import { insertVerificationFor } from './email-verification';
+import { matchesKeyedHash } from './keyed-hash';
 import {
   accountGate,
   type GateOutcome,
@@ -19,7 +21,7 @@ import type { DeviceType, NewAccount, NewVerification } from './users';
 
 export type EnrollmentRows = {
   device: { id: string; deviceType: DeviceType; secretEnvelope: string | null };
-  backupTokenHashes: string[];
+  backupTokenHashes: KeyedHash[];
 };
 
 // Signup with TFA: user, device and backup tokens in one transaction (one db.batch, one round trip).
@@ -33,9 +35,13 @@ export async function insertUserWithEnrollment(
     db.insert(users).values({ ...user, tfaEnabled: true }),
     insertVerificationFor(db, { userId: user.id, email: user.email, ...verification }),
     db.insert(tfaDevices).values({ ...enrollment.device, userId: user.id }),
-    db
-      .insert(backupTokens)
-      .values(enrollment.backupTokenHashes.map((tokenHash) => ({ userId: user.id, tokenHash }))),
+    db.insert(backupTokens).values(
+      enrollment.backupTokenHashes.map(({ kid, hash }) => ({
+        userId: user.id,
+        tokenHash: hash,
+        hashKeyId: kid,
+      })),
+    ),
   ]);
 }
 
@@ -50,7 +56,11 @@ export async function enableTFA(
 ): Promise<{ email: string; fullName: string; revokedSessions: number } | undefined> {
   const [, , updated, revoked] = await db.batch([
     db.insert(tfaDevices).values({ ...enrollment.device, userId }),
-    db.insert(backupTokens).values(enrollment.backupTokenHashes.map((tokenHash) => ({ userId, tokenHash }))),
+    db
+      .insert(backupTokens)
+      .values(
+        enrollment.backupTokenHashes.map(({ kid, hash }) => ({ userId, tokenHash: hash, hashKeyId: kid })),
+      ),
     db
       .update(users)
       .set({ tfaEnabled: true, updatedAt: sql`now()` })
@@ -101,7 +111,7 @@ export async function findCodeGeneratorSecret(
 // still to come.
 export async function openChallenge(
   db: Database,
-  challenge: { id: string; userId: string; emailCodeHash: string | null; ttlSeconds: number },
+  challenge: { id: string; userId: string; emailCodeHash: KeyedHash | null; ttlSeconds: number },
   rehashedPassword: string | null,
 ): Promise<GateOutcome & { opened: boolean }> {
   const result = await db.execute<GateOutcomeRow & { opened: boolean }>(sql`
@@ -113,8 +123,8 @@ export async function openChallenge(
       returning id, failed_auth_count, locked_until
     ),
     opened as (
-      insert into tfa_challenges (id, user_id, email_code_hash, expires_at)
-      select ${challenge.id}, settled.id, ${challenge.emailCodeHash},
+      insert into tfa_challenges (id, user_id, email_code_hash, email_code_key_id, expires_at)
+      select ${challenge.id}, settled.id, ${challenge.emailCodeHash?.hash ?? null}, ${challenge.emailCodeHash?.kid ?? null},
         now() + make_interval(secs => ${challenge.ttlSeconds})
       from settled
       returning id
@@ -131,6 +141,7 @@ export type ChallengeContext = {
   fullName: string;
   usable: boolean;
   emailCodeHash: string | null;
+  emailCodeKeyId: string | null;
   deviceId: string | null;
   deviceType: DeviceType | null;
   secretEnvelope: string | null;
@@ -161,6 +172,7 @@ export async function findChallengeContext(
       fullName: users.fullName,
       usable: sql<boolean>`(${challengeOpen(challenge.challengeId, maxAttempts, 'users')})`,
       emailCodeHash: tfaChallenges.emailCodeHash,
+      emailCodeKeyId: tfaChallenges.emailCodeKeyId,
       deviceId: tfaDevices.id,
       deviceType: tfaDevices.deviceType,
       secretEnvelope: tfaDevices.secretEnvelope,
@@ -305,7 +317,13 @@ export type BackupRedemption =
 // force. The lookup is by keyed hash (HMAC under a Worker secret), so the comparison reveals nothing usable.
 export async function redeemBackupToken(
   db: Database,
-  input: { challengeId: string; userId: string; tokenHash: string; maxAttempts: number; session: NewSession },
+  input: {
+    challengeId: string;
+    userId: string;
+    tokenHashes: KeyedHash[];
+    maxAttempts: number;
+    session: NewSession;
+  },
 ): Promise<BackupRedemption> {
   const result = await db.execute<
     GateOutcomeRow & {
@@ -319,7 +337,8 @@ export async function redeemBackupToken(
     with ${accountGate(input.userId, challengeOpen(input.challengeId, input.maxAttempts, 'gate'))},
     proved as (
       update backup_tokens set used_at = now()
-      where user_id in (select id from admitted) and token_hash = ${input.tokenHash} and used_at is null
+      where user_id in (select id from admitted) and used_at is null
+        and ${matchesKeyedHash('hash_key_id', 'token_hash', input.tokenHashes)}
       returning user_id as id
     ),
     ${settleAccount({

@@ -1,5 +1,6 @@
 // User statements. Each function is one statement or one batch: one HTTP round trip.
 import { eq, sql } from 'drizzle-orm';
+import type { KeyedHash } from '../../crypto/hmac';
 import type { Database } from '../client';
 import { tfaDevices, users } from '../schema';
 import { insertVerificationFor } from './email-verification';
@@ -59,8 +60,14 @@ export function toUserView(row: UserViewRow): UserView {
   };
 }
 
-export type NewAccount = { id: string; email: string; fullName: string; passwordHash: string };
-export type NewVerification = { tokenHash: string; ttlSeconds: number };
+export type NewAccount = {
+  id: string;
+  email: string;
+  fullName: string;
+  passwordHash: string;
+  locale: string | null;
+};
+export type NewVerification = { tokenHash: KeyedHash; ttlSeconds: number };
 
 // Signup without TFA: the user and its first email-verification token in one transaction (one round trip).
 export async function insertUser(

@@ -21,6 +21,7 @@ import {
   MAX_PASSWORD_RESETS_PER_WINDOW,
   PASSWORD_RESET_TTL_SECONDS,
   PASSWORD_RESET_WINDOW_SECONDS,
+  resetTokenLookupHashes,
 } from './reset-token';
 
 export const FORGOT_PASSWORD_ANSWER = 'If an account exists for this email, a reset link has been sent.';
@@ -28,15 +29,15 @@ export const FORGOT_PASSWORD_ANSWER = 'If an account exists for this email, a re
 /**
  * Issues and emails a reset token when the account exists and is under its quota. Never tells the caller
  * which: every path makes a token, computes its HMAC and runs the same one batch, and the caller answers
- * the same 202 whatever happened (ASVS 6.4.x, no account enumeration). Only the queue send, for a real
- * account, is extra work.
+ * the same 202 whatever happened (ASVS 6.4.x, no account enumeration). The queue send, for a real
+ * account, happens after the answer.
  */
 export async function requestPasswordReset(deps: Deps, rawEmail: string): Promise<void> {
   const email = normalizeEmail(rawEmail);
   const token = generateResetToken();
   const issue = await insertPasswordReset(deps.db, {
     email,
-    tokenHash: await hashResetToken(deps.secrets.tokenHashKey, token),
+    tokenHash: await hashResetToken(deps.secrets.tokenHashKeys, token),
     ttlSeconds: PASSWORD_RESET_TTL_SECONDS,
     maxPerWindow: MAX_PASSWORD_RESETS_PER_WINDOW,
     windowSeconds: PASSWORD_RESET_WINDOW_SECONDS,
@@ -49,6 +50,16 @@ export async function requestPasswordReset(deps: Deps, rawEmail: string): Promis
     deps.log({ event: 'password_reset_not_sent', reason: 'over_quota', user_id: issue.userId });
     return;
   }
+  // Queued after the answer (waitUntil): the send is the only work a real account adds, so it must not
+  // lengthen the response.
+  deps.defer(sendResetEmail(deps, issue, token));
+}
+
+async function sendResetEmail(
+  deps: Deps,
+  issue: { resetId: string; recipient: { userId: string; email: string; fullName: string } },
+  token: string,
+): Promise<void> {
   try {
     await enqueueEmail(deps, {
       kind: 'password_reset_requested',
@@ -58,10 +69,9 @@ export async function requestPasswordReset(deps: Deps, rawEmail: string): Promis
       expires_in_minutes: PASSWORD_RESET_TTL_SECONDS / 60,
     });
   } catch {
-    // Answering 503 here would tell an attacker the account exists; instead the token nobody received is
-    // removed (and gives back its quota slot), and the failure is logged for the operator: the user's
-    // retry works once the queue is back.
-    await deletePasswordReset(deps.db, issue.resetId);
+    // The answer (202) is long gone; the token nobody received is removed (and gives back its quota
+    // slot), and the failure is logged for the operator: the user's retry works once the queue is back.
+    await deletePasswordReset(deps.db, issue.resetId).catch(() => undefined);
     deps.log({ event: 'password_reset_email_failed', user_id: issue.recipient.userId });
     return;
   }
@@ -76,11 +86,11 @@ export async function resetPassword(
 ): Promise<PasswordUpdate> {
   const token = input.token.trim();
   if (!isResetTokenShaped(token)) throw problems.invalidResetToken();
-  const [tokenHash, newPasswordHash] = await Promise.all([
-    hashResetToken(deps.secrets.tokenHashKey, token),
+  const [tokenHashes, newPasswordHash] = await Promise.all([
+    resetTokenLookupHashes(deps.secrets.tokenHashKeys, token),
     hashPassword(input.newPassword),
   ]);
-  const reset = await consumePasswordReset(deps.db, { tokenHash, newPasswordHash });
+  const reset = await consumePasswordReset(deps.db, { tokenHashes, newPasswordHash });
   if (!reset) {
     deps.log({ event: 'password_reset_failed', reason: 'invalid_token' });
     throw problems.invalidResetToken();

@@ -15,7 +15,7 @@ import {
 } from '../../db/queries/account';
 import { recordAccountFailure } from '../../db/queries/users';
 import { problems } from '../../http/problem';
-import { hashBackupToken } from '../tfa/enrollment';
+import { backupTokenLookupHashes } from '../tfa/enrollment';
 import { checkTOTPCode } from '../tfa/totp-check';
 import { notifyAccountLocked } from './notifications';
 
@@ -104,5 +104,8 @@ async function proveSecondFactor(
   }
   const normalized = normalizeBackupToken(code);
   if (!normalized) return null;
-  return { kind: 'backup_token', tokenHash: await hashBackupToken(deps.secrets.tokenHashKey, normalized) };
+  return {
+    kind: 'backup_token',
+    tokenHashes: await backupTokenLookupHashes(deps.secrets.tokenHashKeys, normalized),
+  };
 }

@@ -2,7 +2,12 @@
 // copy and paste; stored only as a keyed hash, so a database dump cannot reset anyone's password.
 
 import { encodeBase64url } from '../../crypto/encoding';
-import { hashSecretToken } from '../../crypto/hmac';
+import {
+  hashUnderCurrentKey,
+  hashUnderEveryKey,
+  type KeyedHash,
+  type TokenHashKeyring,
+} from '../../crypto/hmac';
 import { randomBytes } from '../../crypto/random';
 
 export const RESET_TOKEN_BYTES = 32;
@@ -23,6 +28,12 @@ export function isResetTokenShaped(token: string): boolean {
   return RESET_TOKEN_PATTERN.test(token);
 }
 
-export function hashResetToken(key: CryptoKey, token: string): Promise<string> {
-  return hashSecretToken(key, 'password-reset', token);
+/** The keyed hash to store for a new reset token (current key). */
+export function hashResetToken(keyring: TokenHashKeyring, token: string): Promise<KeyedHash> {
+  return hashUnderCurrentKey(keyring, 'password-reset', token);
+}
+
+/** A presented reset token's hashes under every key, to look it up by. */
+export function resetTokenLookupHashes(keyring: TokenHashKeyring, token: string): Promise<KeyedHash[]> {
+  return hashUnderEveryKey(keyring, 'password-reset', token);
 }

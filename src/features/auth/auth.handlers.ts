@@ -1,4 +1,5 @@
 import type { AppRouteHandler } from '../../app-env';
+import { negotiateLanguageTag } from '../../email/locales';
 import { toUserDTO } from '../users/user-dto';
 import type {
   loginRoute,
@@ -21,6 +22,7 @@ export const signup: AppRouteHandler<typeof signupRoute> = async (c) => {
     fullName: body.full_name,
     tfaEnabled: body.tfa_enabled,
     deviceType: body.device?.device_type,
+    locale: body.locale ?? negotiateLanguageTag(c.req.header('accept-language')),
   });
   if (result.otpauthURI) return respondWithQRCode(c, 201, result.otpauthURI, format, result.user) as never;
   return c.json(toUserDTO(result.user), 201);

@@ -1,5 +1,6 @@
 // API DTOs (never table rows), registered as OpenAPI components with examples.
 import { z } from '@hono/zod-openapi';
+import { LANGUAGE_TAG_PATTERN } from '../../email/locales';
 import { displayText, plainText } from '../../http/input-text';
 import { CurrentPasswordSchema, NewPasswordSchema } from '../account/password-policy';
 
@@ -35,6 +36,15 @@ export const SignupRequestSchema = z
     device: DeviceCreateSchema.nullish().openapi({
       description: 'Required with, and only with, tfa_enabled: true',
     }),
+    locale: z
+      .string()
+      .regex(LANGUAGE_TAG_PATTERN, 'must be a language tag such as "en", "de" or "pt-BR"')
+      .optional()
+      .openapi({
+        description:
+          'Language of the emails this account receives (RFC 5646 tag). Default: negotiated from the Accept-Language header; English when none matches.',
+        example: 'de',
+      }),
   })
   .strict()
   // A device without tfa_enabled used to be dropped in silence: the client believed it had a second factor.

@@ -2,7 +2,7 @@
 // and throw problems; handlers only shape HTTP.
 import type { Deps } from '../../app-env';
 import { normalizeEmail } from '../../config';
-import { hashSecretToken } from '../../crypto/hmac';
+import { hashUnderCurrentKey } from '../../crypto/hmac';
 import { InvalidTokenError, signToken, verifyToken } from '../../crypto/jwt';
 import { hashPassword, verifyPassword, verifyPasswordAgainstDummy } from '../../crypto/password';
 import { isUniqueViolation } from '../../db/errors';
@@ -38,6 +38,8 @@ export type SignupInput = {
   fullName: string;
   tfaEnabled: boolean;
   deviceType: DeviceType | undefined;
+  // Language tag for the user's emails (body `locale`, else negotiated from Accept-Language).
+  locale: string | null;
 };
 
 export type SignupResult = { user: UserView; otpauthURI: string | null };
@@ -50,6 +52,7 @@ export async function signUp(deps: Deps, input: SignupInput): Promise<SignupResu
     email,
     fullName: input.fullName,
     passwordHash: await hashPassword(input.password),
+    locale: input.locale,
   };
   const { token: verificationToken, tokenHash } = await newVerificationToken(deps);
   const verification = { tokenHash, ttlSeconds: EMAIL_VERIFICATION_TTL_SECONDS };
@@ -114,7 +117,9 @@ export async function logIn(
   credentials: { username: string; password: string },
 ): Promise<LoginResult> {
   const email = normalizeEmail(credentials.username);
-  const unknownAccountKey = await hashSecretToken(deps.secrets.tokenHashKey, 'unknown-account', email);
+  const keyed = await hashUnderCurrentKey(deps.secrets.tokenHashKeys, 'unknown-account', email);
+  // The key id is part of the row key: a new TOKEN_HASH_KEY entry starts these counters afresh.
+  const unknownAccountKey = `${keyed.kid}.${keyed.hash}`;
   const { account: candidate, lockedForSeconds } = await findLoginCandidate(
     deps.db,
     email,

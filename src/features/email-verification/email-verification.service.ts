@@ -3,6 +3,7 @@
 // statements (db/queries/tfa.ts, db/queries/account.ts).
 import type { Deps } from '../../app-env';
 import { normalizeEmail } from '../../config';
+import type { KeyedHash } from '../../crypto/hmac';
 import {
   consumeVerification,
   deleteVerification,
@@ -17,15 +18,16 @@ import {
   isVerificationTokenShaped,
   MAX_VERIFICATIONS_PER_WINDOW,
   VERIFICATION_WINDOW_SECONDS,
+  verificationTokenLookupHashes,
 } from './verification-token';
 
 export const RESEND_VERIFICATION_ANSWER =
   'If an account with an unverified address exists for this email, a verification email has been sent.';
 
 /** A fresh token and its keyed hash, for the signup batch. */
-export async function newVerificationToken(deps: Deps): Promise<{ token: string; tokenHash: string }> {
+export async function newVerificationToken(deps: Deps): Promise<{ token: string; tokenHash: KeyedHash }> {
   const token = generateVerificationToken();
-  return { token, tokenHash: await hashVerificationToken(deps.secrets.tokenHashKey, token) };
+  return { token, tokenHash: await hashVerificationToken(deps.secrets.tokenHashKeys, token) };
 }
 
 export function sendVerificationEmail(
@@ -47,7 +49,7 @@ export async function verifyEmail(deps: Deps, rawToken: string): Promise<{ email
   if (!isVerificationTokenShaped(token)) throw problems.invalidVerificationToken();
   const verified = await consumeVerification(
     deps.db,
-    await hashVerificationToken(deps.secrets.tokenHashKey, token),
+    await verificationTokenLookupHashes(deps.secrets.tokenHashKeys, token),
   );
   if (!verified) {
     deps.log({ event: 'email_verification_failed', reason: 'invalid_token' });

@@ -1,6 +1,11 @@
 // Email-verification tokens: 256 bits from the CSPRNG, base64url (43 characters, safe in a URL and in a
 // copy and paste), kept only as a keyed hash under their own purpose, so a database dump verifies nobody.
-import { hashSecretToken } from '../../crypto/hmac';
+import {
+  hashUnderCurrentKey,
+  hashUnderEveryKey,
+  type KeyedHash,
+  type TokenHashKeyring,
+} from '../../crypto/hmac';
 import { generateResetToken, isResetTokenShaped } from '../account/reset-token';
 
 /** A verification token lives 24 hours. */
@@ -13,6 +18,15 @@ export const VERIFICATION_WINDOW_SECONDS = 60 * 60;
 export const generateVerificationToken = generateResetToken;
 export const isVerificationTokenShaped = isResetTokenShaped;
 
-export function hashVerificationToken(key: CryptoKey, token: string): Promise<string> {
-  return hashSecretToken(key, 'email-verification', token);
+/** The keyed hash to store for a new token (current key, with its id). */
+export function hashVerificationToken(keyring: TokenHashKeyring, token: string): Promise<KeyedHash> {
+  return hashUnderCurrentKey(keyring, 'email-verification', token);
+}
+
+/** A presented token's hashes under every key, to look it up by (a key rotation keeps tokens working). */
+export function verificationTokenLookupHashes(
+  keyring: TokenHashKeyring,
+  token: string,
+): Promise<KeyedHash[]> {
+  return hashUnderEveryKey(keyring, 'email-verification', token);
 }

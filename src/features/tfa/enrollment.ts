@@ -2,7 +2,12 @@
 // plaintext (for the one email that shows them) and their keyed hashes (for the database).
 import type { Deps } from '../../app-env';
 import { encryptToEnvelope } from '../../crypto/aead';
-import { hashSecretToken } from '../../crypto/hmac';
+import {
+  hashUnderCurrentKey,
+  hashUnderEveryKey,
+  type KeyedHash,
+  type TokenHashKeyring,
+} from '../../crypto/hmac';
 import { generateBackupToken } from '../../crypto/random';
 import { buildOtpauthURI, generateTOTPSecret } from '../../crypto/totp';
 import type { DeviceType } from '../../db/queries/users';
@@ -10,7 +15,7 @@ import type { DeviceType } from '../../db/queries/users';
 export type Enrollment = {
   device: { id: string; deviceType: DeviceType; secretEnvelope: string | null };
   backupTokens: string[];
-  backupTokenHashes: string[];
+  backupTokenHashes: KeyedHash[];
   // Only to show once (QR code); never stored in plaintext.
   secretBase32: string | null;
 };
@@ -39,10 +44,12 @@ export async function prepareEnrollment(
 // A fresh set of backup tokens: the plaintext for the one email that shows them, the keyed hashes to store.
 export async function generateBackupTokenSet(
   deps: Pick<Deps, 'config' | 'secrets'>,
-): Promise<{ backupTokens: string[]; backupTokenHashes: string[] }> {
+): Promise<{ backupTokens: string[]; backupTokenHashes: KeyedHash[] }> {
   const backupTokens = Array.from({ length: deps.config.backupTokenCount }, generateBackupToken);
   const backupTokenHashes = await Promise.all(
-    backupTokens.map((token) => hashBackupToken(deps.secrets.tokenHashKey, token)),
+    backupTokens.map((token) =>
+      hashUnderCurrentKey(deps.secrets.tokenHashKeys, BACKUP_TOKEN_PURPOSE, canonical(token)),
+    ),
   );
   return { backupTokens, backupTokenHashes };
 }
@@ -57,6 +64,12 @@ export function otpauthURIFor(
     : null;
 }
 
-export function hashBackupToken(key: CryptoKey, normalizedToken: string): Promise<string> {
-  return hashSecretToken(key, BACKUP_TOKEN_PURPOSE, normalizedToken.replaceAll('-', ''));
+const canonical = (normalizedToken: string) => normalizedToken.replaceAll('-', '');
+
+/** A presented backup token's hashes under every TOKEN_HASH_KEY entry, to look it up by. */
+export function backupTokenLookupHashes(
+  keyring: TokenHashKeyring,
+  normalizedToken: string,
+): Promise<KeyedHash[]> {
+  return hashUnderEveryKey(keyring, BACKUP_TOKEN_PURPOSE, canonical(normalizedToken));
 }

@@ -47,7 +47,8 @@ export const loginTFARoute = createRoute({
   path: '/tfa/login_tfa',
   tags: ['tfa'],
   summary: 'Finish a login with the authenticator or emailed code',
-  description: 'Send the pre-TFA token from /auth/login as the bearer token. Each code is accepted once.',
+  description:
+    'Send the pre-TFA token from /auth/login as the bearer token and the code as `tfa_token` in a form or JSON body (the query parameter is kept for old clients). Each code is accepted once.',
   security: BEARER_SECURITY,
   middleware: [limitRequests('AUTH_IP_LIMITER'), requirePreTFAToken] as const,
   request: secondFactorCodeRequest(
@@ -59,6 +60,7 @@ export const loginTFARoute = createRoute({
     200: { description: 'Logged in', content: { 'application/json': { schema: TokenResponseSchema } } },
     ...AUTH_ERRORS,
     403: problemResponse('TOTP token mismatch'),
+    415: problemResponse('Body is neither a form nor JSON'),
     ...BODY_ERRORS,
     ...COMMON_ERRORS,
   },
@@ -69,6 +71,8 @@ export const recoverTFARoute = createRoute({
   path: '/tfa/recover_tfa',
   tags: ['tfa'],
   summary: 'Finish a login with a single-use backup token',
+  description:
+    'Send the pre-TFA token as the bearer token and the backup token as `tfa_backup_token` in a form or JSON body (the query parameter is kept for old clients).',
   security: BEARER_SECURITY,
   middleware: [limitRequests('AUTH_IP_LIMITER'), requirePreTFAToken] as const,
   request: secondFactorCodeRequest(
@@ -87,6 +91,7 @@ export const recoverTFARoute = createRoute({
     ...AUTH_ERRORS,
     403: problemResponse('TOTP backup token not found'),
     404: problemResponse('No backup tokens left'),
+    415: problemResponse('Body is neither a form nor JSON'),
     ...BODY_ERRORS,
     ...COMMON_ERRORS,
   },

@@ -22,7 +22,7 @@ import { problems } from '../../http/problem';
 import { notifyAccountLocked, notifySecurityEvent } from '../account/notifications';
 import { issueTokenPair, newSession, type TokenPair } from '../auth/token-issuer';
 import { hashEmailCode } from './email-code';
-import { hashBackupToken, otpauthURIFor, prepareEnrollment } from './enrollment';
+import { backupTokenLookupHashes, otpauthURIFor, prepareEnrollment } from './enrollment';
 import { checkTOTPCode } from './totp-check';
 
 // Per pre-TFA challenge: after this many wrong codes the challenge (and its token) is dead.
@@ -75,9 +75,14 @@ async function judgeCode(
   }
   const amr = ['pwd', 'email_otp'];
   const expectedHash = context.emailCodeHash;
-  const presentedHash = await hashEmailCode(deps.secrets.tokenHashKey, code);
+  const presentedHash = context.emailCodeKeyId
+    ? await hashEmailCode(deps.secrets.tokenHashKeys, context.emailCodeKeyId, code)
+    : undefined;
   const right =
-    SIX_DIGITS.test(code) && expectedHash !== null && timingSafeEqual(presentedHash, expectedHash);
+    SIX_DIGITS.test(code) &&
+    expectedHash !== null &&
+    presentedHash !== undefined &&
+    timingSafeEqual(presentedHash, expectedHash);
   return { verdict: right ? { kind: 'email_code_ok' } : { kind: 'wrong', replayed: false }, amr };
 }
 
@@ -129,15 +134,15 @@ export async function completeLoginWithBackupToken(
   const normalized = normalizeBackupToken(presentedToken);
   // A string that cannot be a token still goes through the same statement (with an impossible hash), so
   // it counts as an attempt and the answer does not depend on the token's shape.
-  const tokenHash = await hashBackupToken(
-    deps.secrets.tokenHashKey,
+  const tokenHashes = await backupTokenLookupHashes(
+    deps.secrets.tokenHashKeys,
     normalized ?? `invalid:${presentedToken}`,
   );
   const session = newSession(deps, challenge.userId, ['pwd', 'backup_code', 'mfa']);
   const outcome = await redeemBackupToken(deps.db, {
     challengeId: challenge.challengeId,
     userId: challenge.userId,
-    tokenHash,
+    tokenHashes,
     maxAttempts: MAX_ATTEMPTS_PER_CHALLENGE,
     session,
   });
