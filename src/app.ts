@@ -3,6 +3,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { App, AppEnv } from './app-env';
 import { registerAccountRoutes } from './features/account/account.index';
+import { registerAdminRoutes } from './features/admin/admin.index';
 import { registerAuthRoutes } from './features/auth/auth.index';
 import { registerEmailVerificationRoutes } from './features/email-verification/email-verification.index';
 import { HEALTH_PATH, registerHealthRoutes } from './features/health/health.index';
@@ -45,6 +46,7 @@ export function createApp(): App {
   registerAccountRoutes(api);
   registerEmailVerificationRoutes(api);
   registerUsersRoutes(api);
+  registerAdminRoutes(api);
   registerTasksRoutes(api);
   app.route(API_PREFIX, api);
   app.notFound(() => problems.notFound().toResponse());
