@@ -65,7 +65,7 @@ export default defineConfig({
         test: {
           name: 'gateway',
           environment: 'node',
-          include: ['test/gateway/**/*.test.ts'],
+          include: ['test/gateway/**/*.test.ts', 'test/tools/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

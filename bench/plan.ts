@@ -20,8 +20,10 @@ const PASSWORD = 'correct horse battery staple';
 // test-token and login cycle over this many accounts; refresh starts this many chains per connection.
 const PLAIN_USER_COUNT = 20;
 const REFRESH_CHAINS_PER_CONNECTION = 3;
-// Each TOTP user serves at most this many login_tfa challenges in one run (see scenarios.ts).
-const CHALLENGES_PER_TOTP_USER = 2;
+// Each TOTP user serves at most this many login_tfa challenges in one run (see scenarios.ts). One: a
+// user has one open pre-TFA challenge at a time (a new login ends the earlier one), so every pre-made
+// challenge needs its own user; recover_tfa likewise uses one challenge per user.
+const CHALLENGES_PER_TOTP_USER = 1;
 // Matches TOTP_DRIFT_STEPS in wrangler.toml.
 const TOTP_DRIFT_STEPS = 1;
 // Lets the email queue consumer finish the setup's activation emails before anything is measured.

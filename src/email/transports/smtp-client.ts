@@ -51,8 +51,13 @@ class SMTPConnection {
     );
     this.reader = this.socket.readable.getReader();
     this.writer = this.socket.writable.getWriter();
-    // A connection the server drops rejects `closed`; the failure is reported by the read or write it breaks.
-    this.socket.closed.catch(() => {});
+    this.ignoreClosedRejections();
+  }
+
+  // A connection the server drops rejects the `closed` promises; the failure is reported by the read or
+  // write it breaks, so these need no handler of their own.
+  private ignoreClosedRejections(): void {
+    for (const closed of [this.socket.closed, this.reader.closed, this.writer.closed]) closed.catch(() => {});
   }
 
   private async withTimeout<T>(step: string, work: Promise<T>): Promise<T> {
@@ -127,9 +132,9 @@ class SMTPConnection {
     this.reader.releaseLock();
     this.writer.releaseLock();
     this.socket = this.socket.startTls();
-    this.socket.closed.catch(() => {});
     this.reader = this.socket.readable.getReader();
     this.writer = this.socket.writable.getWriter();
+    this.ignoreClosedRejections();
     this.buffered = '';
   }
 
