@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ADMIN_EMAIL, logInAsAllowlistedAdmin } from '../support/admin';
 import {
   bearer,
   call,
@@ -23,6 +24,7 @@ describe('POST /api/v1/auth/signup', () => {
       email: email.toLowerCase(),
       full_name: 'Test User',
       tfa_enabled: false,
+      email_verified: false,
       device: null,
     });
     expect(JSON.stringify(user)).not.toMatch(/password|hash/i);
@@ -215,15 +217,8 @@ describe('POST /api/v1/auth/refresh', () => {
 
 describe('GET /api/v1/users/users', () => {
   it('lists users to an administrator, without secrets', async () => {
-    const admin = 'admin@example.com';
-    const existing = await logIn(admin, PASSWORD);
-    if (existing.status !== 200) {
-      const { response } = await signUp({ email: admin });
-      expect([201, 400]).toContain(response.status);
-    }
-    const login = await logIn(admin, PASSWORD);
-    expect(login.status).toBe(200);
-    const { access_token } = (await login.json()) as Tokens;
+    const admin = ADMIN_EMAIL;
+    const { access_token } = await logInAsAllowlistedAdmin();
     const response = await call('/api/v1/users/users?limit=1000', { headers: bearer(access_token) });
     expect(response.status).toBe(200);
     const users = (await response.json()) as { email: string }[];
