@@ -3,7 +3,9 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { App, AppEnv } from './app-env';
 import { registerAccountRoutes } from './features/account/account.index';
+import { registerAdminRoutes } from './features/admin/admin.index';
 import { registerAuthRoutes } from './features/auth/auth.index';
+import { registerEmailVerificationRoutes } from './features/email-verification/email-verification.index';
 import { HEALTH_PATH, registerHealthRoutes } from './features/health/health.index';
 import { JWKS_PATH, registerKeysRoutes } from './features/keys/keys.index';
 import { registerTasksRoutes } from './features/tasks/tasks.index';
@@ -42,7 +44,9 @@ export function createApp(): App {
   registerAuthRoutes(api);
   registerTFARoutes(api);
   registerAccountRoutes(api);
+  registerEmailVerificationRoutes(api);
   registerUsersRoutes(api);
+  registerAdminRoutes(api);
   registerTasksRoutes(api);
   app.route(API_PREFIX, api);
   app.notFound(answerUnmatched(app));

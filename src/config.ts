@@ -25,6 +25,7 @@ const SettingsSchema = z.object({
   BACKUP_TOKEN_COUNT: z.coerce.number().int().min(1).max(20),
   EMAIL_FROM: z.string().min(3),
   ADMIN_EMAILS: z.string().default(''),
+  REQUIRE_VERIFIED_EMAIL: z.enum(['true', 'false', '']).default('false'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection string'),
   NEON_HTTP_ENDPOINT: z.string().default(''),
 });
@@ -41,6 +42,8 @@ export type AppConfig = {
   backupTokenCount: number;
   emailFrom: string;
   adminEmails: ReadonlySet<string>;
+  // When true, a password login of an unverified address is refused (403) before any code is sent.
+  requireVerifiedEmail: boolean;
   databaseUrl: string;
   neonHTTPEndpoint: string | undefined;
 };
@@ -82,6 +85,7 @@ function parseSettings(env: Env): AppConfig {
     backupTokenCount: s.BACKUP_TOKEN_COUNT,
     emailFrom: s.EMAIL_FROM,
     adminEmails: new Set(s.ADMIN_EMAILS.split(',').map(normalizeEmail).filter(Boolean)),
+    requireVerifiedEmail: s.REQUIRE_VERIFIED_EMAIL === 'true',
     databaseUrl: s.DATABASE_URL,
     neonHTTPEndpoint: s.NEON_HTTP_ENDPOINT || undefined,
   };

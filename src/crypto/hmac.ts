@@ -8,7 +8,12 @@ import { decodeBase64url, encodeHex, encodeUTF8 } from './encoding';
 export const HMAC_KEY_MIN_BYTES = 32;
 
 /** Domain separation: a hash made for one purpose never matches a lookup for another. */
-export type SecretTokenPurpose = 'backup-token' | 'email-code' | 'password-reset' | 'unknown-account';
+export type SecretTokenPurpose =
+  | 'backup-token'
+  | 'email-code'
+  | 'email-verification'
+  | 'password-reset'
+  | 'unknown-account';
 
 const importedKeys = new Map<string, Promise<CryptoKey>>();
 

@@ -27,6 +27,13 @@ export const users = pgTable(
     locale: text('locale'),
     passwordHash: text('password_hash').notNull(),
     tfaEnabled: boolean('tfa_enabled').notNull().default(false),
+    // When the owner proved the mailbox (verification token, email-code login or password reset); null until
+    // then. An unproven address grants nothing: no ADMIN_EMAILS rights, no login when REQUIRE_VERIFIED_EMAIL.
+    emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true, mode: 'string' }),
+    // 'admin' is granted by the operator (npm run admin -- grant EMAIL); ADMIN_EMAILS adds verified addresses.
+    role: text('role', { enum: ['user', 'admin'] })
+      .notNull()
+      .default('user'),
     // Consecutive failed first- or second-factor attempts, for the per-account lockout.
     failedAuthCount: integer('failed_auth_count').notNull().default(0),
     lockedUntil: timestamp('locked_until', { withTimezone: true, mode: 'string' }),
@@ -43,6 +50,7 @@ export const users = pgTable(
   (t) => [
     uniqueIndex('users_email_key').on(t.email),
     check('users_email_normalised', sql`${t.email} = lower(btrim(${t.email}))`),
+    check('users_role', sql`${t.role} in ('user', 'admin')`),
   ],
 );
 
@@ -151,6 +159,31 @@ export const passwordResets = pgTable(
     uniqueIndex('password_resets_token_hash_key').on(t.tokenHash),
     // The per-account resend quota counts an account's recent requests.
     index('password_resets_user_id_created_at_idx').on(t.userId, t.createdAt),
+  ],
+);
+
+// An email-verification request: like a reset, the emailed token is kept only as its keyed hash (purpose
+// 'email-verification') and consumed by one conditional UPDATE. `email` is the address it proves: the
+// token verifies the account only while that is still the account's address.
+export const emailVerifications = pgTable(
+  'email_verifications',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    // Which TOKEN_HASH_KEYS entry made token_hash.
+    hashKeyId: text('hash_key_id').notNull().default('0'),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'string' }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true, mode: 'string' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('email_verifications_token_hash_key').on(t.tokenHash),
+    // The per-account resend quota counts an account's recent requests.
+    index('email_verifications_user_id_created_at_idx').on(t.userId, t.createdAt),
   ],
 );
 

@@ -29,6 +29,13 @@ export const EmailMessageSchema = z.discriminatedUnion('kind', [
   }),
   z.object({
     ...base,
+    kind: z.literal('email_verification'),
+    full_name: z.string(),
+    token: z.string().regex(/^[A-Za-z0-9_-]{22,128}$/),
+    expires_in_hours: z.number().int().positive(),
+  }),
+  z.object({
+    ...base,
     kind: z.literal('backup_tokens_regenerated'),
     full_name: z.string(),
     tokens: z.array(z.string()).min(1),
@@ -38,6 +45,7 @@ export const EmailMessageSchema = z.discriminatedUnion('kind', [
   z.object({ ...notice, kind: z.literal('password_reset'), revoked_sessions: z.number().int().min(0) }),
   z.object({ ...notice, kind: z.literal('tfa_enabled'), device_type: z.enum(['email', 'code_generator']) }),
   z.object({ ...notice, kind: z.literal('tfa_disabled') }),
+  z.object({ ...notice, kind: z.literal('tfa_reset_by_admin'), revoked_sessions: z.number().int().min(0) }),
   z.object({ ...notice, kind: z.literal('backup_token_used'), remaining: z.number().int().min(0) }),
   z.object({ ...notice, kind: z.literal('totp_replay_refused') }),
   z.object({ ...notice, kind: z.literal('account_locked'), retry_after_seconds: z.number().int().min(0) }),

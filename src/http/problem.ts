@@ -126,7 +126,25 @@ export const problems = {
       'invalid_refresh_token',
       'The refresh token is invalid, expired or revoked; log in again.',
     ),
-  adminOnly: () => new ProblemError(403, 'admin_only', 'Only administrators may list users.'),
+  adminOnly: () => new ProblemError(403, 'admin_only', 'Only administrators may do this.'),
+  adminSecondFactorRequired: () =>
+    new ProblemError(
+      403,
+      'admin_second_factor_required',
+      'Administrators must use two-factor authentication: enable an authenticator app (PUT /api/v1/tfa/enable_tfa) and log in with it (password, then login_tfa) to use the admin API.',
+    ),
+  invalidVerificationToken: () =>
+    new ProblemError(
+      400,
+      'invalid_verification_token',
+      'The email verification token is invalid, expired or already used; ask for a new one.',
+    ),
+  emailNotVerified: () =>
+    new ProblemError(
+      403,
+      'email_not_verified',
+      'Your email address is not verified yet: open the verification email we sent, or ask for a new one at POST /api/v1/auth/email/verify/resend.',
+    ),
   tfaRequiredDevice: () =>
     new ProblemError(422, 'device_required', 'A device is required when tfa_enabled is true.', {
       errors: [{ field: 'device', message: 'Required when tfa_enabled is true' }],

@@ -4,7 +4,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { call, logIn, PASSWORD, postJSON, uniqueEmail } from '../support/api';
-import { header, parseMIME, waitForSMTP, waitForTaskState } from '../support/mailbox';
+import { header, parseMIME, waitForSMTP, waitForSMTPWithSubject, waitForTaskState } from '../support/mailbox';
 
 const SENDER = 'no-reply@mail.edge-2fa.test';
 
@@ -44,9 +44,8 @@ describe('EMAIL_TRANSPORT=smtp (STARTTLS + AUTH) through the whole Worker', () =
       device: { device_type: 'email' },
     });
     expect(signup.status).toBe(201);
-    const [tokensMail] = await waitForSMTP(address);
-    if (!tokensMail) throw new Error('no backup tokens email');
-    const tokensEmail = await parseMIME(tokensMail.raw);
+    // The signup also sends a verification email: each email is found by its subject, not its position.
+    const tokensEmail = await waitForSMTPWithSubject(address, 'backup tokens');
     expect(tokensEmail.subject).toBe('Your Edge Test backup tokens');
     const tokens = (tokensEmail.text ?? '')
       .split('\n')
@@ -60,9 +59,7 @@ describe('EMAIL_TRANSPORT=smtp (STARTTLS + AUTH) through the whole Worker', () =
     const login = await logIn(address, PASSWORD);
     expect(login.status).toBe(202);
     const { access_token: preTFA } = (await login.json()) as { access_token: string };
-    const [, codeMail] = await waitForSMTP(address, 2);
-    if (!codeMail) throw new Error('no login code email');
-    const codeEmail = await parseMIME(codeMail.raw);
+    const codeEmail = await waitForSMTPWithSubject(address, 'login code');
     expect(codeEmail.subject).toBe('Your Edge Test login code');
     const code = (codeEmail.text ?? '').split('\n').find((l) => /^\d{6}$/.test(l)) ?? '';
     expect(codeEmail.html).toContain(`>${code}<`);
@@ -80,9 +77,7 @@ describe('EMAIL_TRANSPORT=smtp (STARTTLS + AUTH) through the whole Worker', () =
         .status,
     ).toBe(201);
     expect((await postJSON('/api/v1/auth/password/forgot', { email: address })).status).toBe(202);
-    const [resetMail] = await waitForSMTP(address);
-    if (!resetMail) throw new Error('no reset email');
-    const resetEmail = await parseMIME(resetMail.raw);
+    const resetEmail = await waitForSMTPWithSubject(address, 'Reset your');
     const token = (resetEmail.text ?? '').split('\n').find((l) => /^[A-Za-z0-9_-]{22,128}$/.test(l)) ?? '';
     expect(resetEmail.html).toContain(token);
     const reset = await postJSON('/api/v1/auth/password/reset', {
@@ -90,8 +85,9 @@ describe('EMAIL_TRANSPORT=smtp (STARTTLS + AUTH) through the whole Worker', () =
       new_password: 'a brand new passphrase',
     });
     expect(reset.status).toBe(200);
-    const [, noticeMail] = await waitForSMTP(address, 2);
-    expect((await parseMIME(noticeMail?.raw ?? '')).subject).toBe('Your Edge Test password was reset');
+    expect((await waitForSMTPWithSubject(address, 'password was reset')).subject).toBe(
+      'Your Edge Test password was reset',
+    );
   });
 
   it('writes in the language chosen at signup: `locale`, else Accept-Language; English otherwise', async () => {
@@ -118,14 +114,14 @@ describe('EMAIL_TRANSPORT=smtp (STARTTLS + AUTH) through the whole Worker', () =
       (await postJSON('/api/v1/auth/signup', body(unsupported), { 'accept-language': 'ja' })).status,
     ).toBe(201);
     for (const address of [byField, byHeader]) {
-      const [mail] = await waitForSMTP(address);
-      const email = await parseMIME(mail?.raw ?? '');
+      const email = await waitForSMTPWithSubject(address, 'Backup-Codes');
       expect(email.subject).toBe('Ihre Edge Test Backup-Codes');
       expect(email.html).toContain('<html lang="de">');
       expect(email.text).toContain('Hallo Ada,');
     }
-    const [english] = await waitForSMTP(unsupported);
-    expect((await parseMIME(english?.raw ?? '')).subject).toBe('Your Edge Test backup tokens');
+    expect((await waitForSMTPWithSubject(unsupported, 'backup tokens')).subject).toBe(
+      'Your Edge Test backup tokens',
+    );
   });
 
   it('refuses a malformed locale at signup with a 422 naming the field', async () => {

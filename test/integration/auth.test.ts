@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ADMIN_EMAIL, logInAsAllowlistedAdmin } from '../support/admin';
 import {
   bearer,
   call,
@@ -23,6 +24,7 @@ describe('POST /api/v1/auth/signup', () => {
       email: email.toLowerCase(),
       full_name: 'Test User',
       tfa_enabled: false,
+      email_verified: false,
       device: null,
     });
     expect(JSON.stringify(user)).not.toMatch(/password|hash/i);
@@ -126,14 +128,17 @@ describe('POST /api/v1/auth/login', () => {
     await expectProblem(json, 415);
   });
 
-  it('answers 400 for a multipart form that cannot be parsed (the limiter reads the form first)', async () => {
-    const truncated = await call('/api/v1/auth/login', {
-      method: 'POST',
-      headers: { 'content-type': 'multipart/form-data; boundary=x' },
-      body: 'username=a%40b.c',
-    });
-    const problem = await expectProblem(truncated, 400, 'malformed_body');
-    expect(problem.detail).toContain('Malformed FormData');
+  it('answers 400, not 500, for a multipart body with no boundary or a truncated one', async () => {
+    // The per-account limiter parses the form before the validator does; a parse failure there must leave
+    // the validator to answer its 400 (once, it left a rejected promise in Hono's form cache: a 500).
+    for (const contentType of ['multipart/form-data; boundary=x', 'multipart/form-data']) {
+      const response = await call('/api/v1/auth/login', {
+        method: 'POST',
+        headers: { 'content-type': contentType, 'cf-connecting-ip': '203.0.113.77' },
+        body: 'username=a%40b.c&password=x',
+      });
+      await expectProblem(response, 400);
+    }
   });
 });
 
@@ -212,15 +217,8 @@ describe('POST /api/v1/auth/refresh', () => {
 
 describe('GET /api/v1/users/users', () => {
   it('lists users to an administrator, without secrets', async () => {
-    const admin = 'admin@example.com';
-    const existing = await logIn(admin, PASSWORD);
-    if (existing.status !== 200) {
-      const { response } = await signUp({ email: admin });
-      expect([201, 400]).toContain(response.status);
-    }
-    const login = await logIn(admin, PASSWORD);
-    expect(login.status).toBe(200);
-    const { access_token } = (await login.json()) as Tokens;
+    const admin = ADMIN_EMAIL;
+    const { access_token } = await logInAsAllowlistedAdmin();
     const response = await call('/api/v1/users/users?limit=1000', { headers: bearer(access_token) });
     expect(response.status).toBe(200);
     const users = (await response.json()) as { email: string }[];

@@ -6,6 +6,7 @@
 // only the public documents (health, JWKS, the OpenAPI document, Swagger UI) may be cached.
 import { describe, expect, it } from 'vitest';
 import { CACHEABLE_PATHS } from '../../src/app';
+import { logInAsAllowlistedAdmin } from '../support/admin';
 import { bearer, call, logIn, PASSWORD, postJSON, signUp, signUpAndLogIn, type Tokens } from '../support/api';
 import { codeAt, signUpWithAuthenticator, startTFALogin } from '../support/tfa';
 
@@ -110,11 +111,7 @@ describe('Cache-Control on responses with personal data or secrets', () => {
   });
 
   it('GET /users/users (the administrator list) is no-store', async () => {
-    const admin = 'admin@example.com';
-    if ((await logIn(admin, PASSWORD)).status !== 200) await signUp({ email: admin });
-    const login = await logIn(admin, PASSWORD);
-    expect(login.status).toBe(200);
-    const { access_token } = (await login.json()) as Tokens;
+    const { access_token } = await logInAsAllowlistedAdmin();
     const users = await call('/api/v1/users/users', { headers: bearer(access_token) });
     expect(users.status).toBe(200);
     expectNoStore(users, 'users');

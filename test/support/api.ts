@@ -104,3 +104,21 @@ export async function expectProblem(response: Response, status: number, code?: s
   if (code) expect(problem.code).toBe(code);
   return problem;
 }
+
+// The whole Worker under other settings (REQUIRE_VERIFIED_EMAIL, ADMIN_EMAILS …): same bindings, same
+// database and queue, a few variables changed.
+export async function callWithEnv(
+  overrides: Partial<Record<keyof Env, string>>,
+  path: string,
+  init: RequestInit = {},
+): Promise<Response> {
+  const { env } = await import('cloudflare:workers');
+  const { createExecutionContext, waitOnExecutionContext } = await import('cloudflare:test');
+  const { default: worker } = await import('../../src/index');
+  const request = new Request(`${BASE}${path}`, init);
+  if (!request.headers.has('cf-connecting-ip')) request.headers.set('cf-connecting-ip', randomIP());
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(request, { ...env, ...overrides } as Env, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}

@@ -68,3 +68,13 @@ export function resetTokenIn(email: CapturedEmail): string {
   if (!token) throw new Error('No reset token in the email');
   return token;
 }
+
+export function verificationTokenIn(email: CapturedEmail): string {
+  const token = email.body.split('\n').find((line) => /^[A-Za-z0-9_-]{43}$/.test(line));
+  if (!token) throw new Error('No verification token in the email');
+  return token;
+}
+
+export async function readVerificationToken(to: string): Promise<string> {
+  return verificationTokenIn(await waitForEmail(to, 'Verify your edge-2fa email'));
+}

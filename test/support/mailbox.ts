@@ -113,3 +113,17 @@ export async function waitForTaskState(
   }
   throw new Error(`task ${taskId} stayed ${JSON.stringify(last)}`);
 }
+
+/** The first email to `to` whose subject contains `subjectIncludes`, whatever else arrived before it. */
+export async function waitForSMTPWithSubject(to: string, subjectIncludes: string, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const received of await smtpReceivedBy(to)) {
+      const email = await parseMIME(received.raw);
+      if (email.subject?.includes(subjectIncludes)) return email;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`No email "${subjectIncludes}" to ${to} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

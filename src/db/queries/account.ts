@@ -83,7 +83,8 @@ export type PasswordReset = Recipient & { revokedSessions: number };
 
 // Reset password: consume the token (unused, unexpired) and, only if that matched, set the new hash, clear
 // the failure counters and any lock at once (the owner proved the mailbox), end the pending pre-TFA
-// challenge (its password step was made with the old password), retire the account's other reset tokens
+// challenge (its password step was made with the old password), mark the address verified (the emailed
+// token proved the mailbox), retire the account's other reset tokens
 // and revoke every session. 50 concurrent uses of one token: exactly one row matches.
 export async function consumePasswordReset(
   db: Database,
@@ -98,7 +99,7 @@ export async function consumePasswordReset(
     ),
     account as (
       update users set password_hash = ${input.newPasswordHash}, failed_auth_count = 0, locked_until = null,
-        open_challenge_id = null, updated_at = now()
+        open_challenge_id = null, email_verified_at = coalesce(email_verified_at, now()), updated_at = now()
       where id in (select user_id from consumed)
       returning id, email, full_name
     ),

@@ -55,7 +55,7 @@ export function accountGate(userId: string, extraCondition: SQL = sql`true`) {
   return sql`
     gate as (
       select id, email, full_name, password_hash, failed_auth_count, locked_until, open_challenge_id,
-        open_challenge_failures, replay_notice_at
+        open_challenge_failures, replay_notice_at, email_verified_at
       from users where id = ${userId}
       for no key update
     ),

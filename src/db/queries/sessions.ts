@@ -58,7 +58,7 @@ export function toTextArray(values: string[]) {
 }
 
 export type RotationOutcome =
-  | { kind: 'rotated'; userId: string; amr: string[]; authTimeSeconds: number }
+  | { kind: 'rotated'; userId: string; amr: string[]; authTimeSeconds: number; emailVerified: boolean }
   | { kind: 'reused'; userId: string; email: string; fullName: string }
   | { kind: 'invalid' };
 
@@ -75,6 +75,7 @@ export async function rotateRefreshToken(
     auth_time: string | number;
     email: string;
     full_name: string;
+    email_verified: boolean | null;
   }>(sql`
     with rotated as (
       update ${sessions} set current_token_id = ${rotation.nextTokenId}, last_used_at = now()
@@ -88,9 +89,11 @@ export async function rotateRefreshToken(
         and revoked_at is null
       returning user_id
     )
-    select 'rotated' as outcome, user_id, amr, auth_time, null as email, null as full_name from rotated
+    select 'rotated' as outcome, user_id, amr, auth_time, null as email, null as full_name,
+      (select email_verified_at is not null from users where users.id = rotated.user_id) as email_verified
+    from rotated
     union all
-    select 'reused', revoked.user_id, null, null, users.email, users.full_name
+    select 'reused', revoked.user_id, null, null, users.email, users.full_name, null
     from revoked join users on users.id = revoked.user_id`);
   const row = result.rows[0];
   if (!row) return { kind: 'invalid' };
@@ -101,6 +104,7 @@ export async function rotateRefreshToken(
     userId: row.user_id,
     amr: parseTextArray(row.amr),
     authTimeSeconds: Number(row.auth_time),
+    emailVerified: row.email_verified === true,
   };
 }
 

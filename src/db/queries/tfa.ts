@@ -4,6 +4,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { KeyedHash } from '../../crypto/hmac';
 import type { Database } from '../client';
 import { backupTokens, tfaChallenges, tfaDevices, users } from '../schema';
+import { insertVerificationFor } from './email-verification';
 import { matchesKeyedHash } from './keyed-hash';
 import {
   accountGate,
@@ -16,7 +17,7 @@ import {
 } from './lockout';
 import type { NewSession } from './sessions';
 import { revokeOtherSessions, toTextArray } from './sessions';
-import type { DeviceType } from './users';
+import type { DeviceType, NewAccount, NewVerification } from './users';
 
 export type EnrollmentRows = {
   device: { id: string; deviceType: DeviceType; secretEnvelope: string | null };
@@ -26,11 +27,13 @@ export type EnrollmentRows = {
 // Signup with TFA: user, device and backup tokens in one transaction (one db.batch, one round trip).
 export async function insertUserWithEnrollment(
   db: Database,
-  user: { id: string; email: string; fullName: string; passwordHash: string; locale: string | null },
+  user: NewAccount,
   enrollment: EnrollmentRows,
+  verification: NewVerification,
 ): Promise<void> {
   await db.batch([
     db.insert(users).values({ ...user, tfaEnabled: true }),
+    insertVerificationFor(db, { userId: user.id, email: user.email, ...verification }),
     db.insert(tfaDevices).values({ ...enrollment.device, userId: user.id }),
     db.insert(backupTokens).values(
       enrollment.backupTokenHashes.map(({ kid, hash }) => ({
@@ -205,6 +208,8 @@ export type CodeVerdict =
 
 export type ChallengeSettlement = GateOutcome & {
   completed: boolean;
+  // Whether the address is verified once this statement committed (for the access token's claim).
+  emailVerified: boolean;
   sendReplayNotice: boolean;
 };
 
@@ -250,14 +255,22 @@ export async function settleChallenge(
   const noticeDue = (alias: string) =>
     sql.raw(`(${alias}.replay_notice_at is null
       or ${alias}.replay_notice_at <= now() - make_interval(secs => ${REPLAY_NOTICE_INTERVAL_SECONDS}))`);
-  const result = await db.execute<GateOutcomeRow & { completed: boolean; send_replay_notice: boolean }>(sql`
+  const result = await db.execute<
+    GateOutcomeRow & { completed: boolean; send_replay_notice: boolean; email_verified: boolean }
+  >(sql`
     with ${accountGate(input.userId, challengeOpen(challengeId, input.maxAttempts, 'gate'))},
     ${stepAccepted}
     proved as (${proof}),
     ${settleAccount({
       succeeded: sql`exists (select 1 from proved)`,
       failed: sql`true`,
-      onSuccess: [{ column: 'open_challenge_id', value: sql`null` }],
+      onSuccess: [
+        { column: 'open_challenge_id', value: sql`null` },
+        // A right emailed code proves the mailbox as well as a verification token does.
+        ...(verdict.kind === 'email_code_ok'
+          ? [{ column: 'email_verified_at', value: sql`coalesce(users.email_verified_at, now())` }]
+          : []),
+      ],
       onFailure: [
         { column: 'open_challenge_failures', value: sql`users.open_challenge_failures + 1` },
         {
@@ -275,18 +288,20 @@ export async function settleChallenge(
     ),
     started as (${insertSessionFrom('proved', input.session)} returning id)
     select ${gateOutcomeColumns}, exists (select 1 from started) as completed,
+      coalesce((select email_verified_at is not null from gate), false) as email_verified,
       ${replayed ? sql`exists (select 1 from admitted where ${noticeDue('admitted')})` : sql`false`}
         as send_replay_notice`);
   const row = result.rows[0];
   return {
     ...toGateOutcome(row),
     completed: row?.completed === true,
+    emailVerified: row?.email_verified === true || verdict.kind === 'email_code_ok',
     sendReplayNotice: row?.send_replay_notice === true,
   };
 }
 
 export type BackupRedemption =
-  | { outcome: 'redeemed'; remaining: number; email: string; fullName: string }
+  | { outcome: 'redeemed'; remaining: number; email: string; fullName: string; emailVerified: boolean }
   | {
       outcome: 'no_match' | 'exhausted';
       email: string;
@@ -316,6 +331,7 @@ export async function redeemBackupToken(
       remaining: string | number;
       email: string | null;
       full_name: string | null;
+      email_verified: boolean;
     }
   >(sql`
     with ${accountGate(input.userId, challengeOpen(input.challengeId, input.maxAttempts, 'gate'))},
@@ -339,7 +355,8 @@ export async function redeemBackupToken(
     started as (${insertSessionFrom('proved', input.session)} returning id)
     select ${gateOutcomeColumns}, exists (select 1 from started) as redeemed,
       (select count(*) from backup_tokens where user_id = ${input.userId} and used_at is null) as remaining,
-      (select email from gate) as email, (select full_name from gate) as full_name`);
+      (select email from gate) as email, (select full_name from gate) as full_name,
+      coalesce((select email_verified_at is not null from gate), false) as email_verified`);
   const row = result.rows[0];
   const gate = toGateOutcome(row);
   if (!gate.admitted) {
@@ -350,7 +367,14 @@ export async function redeemBackupToken(
   const fullName = row?.full_name ?? '';
   // `remaining` reads the snapshot before this statement: the spent token is still counted in it.
   const remainingBefore = Number(row?.remaining ?? 0);
-  if (row?.redeemed) return { outcome: 'redeemed', remaining: remainingBefore - 1, email, fullName };
+  if (row?.redeemed)
+    return {
+      outcome: 'redeemed',
+      remaining: remainingBefore - 1,
+      email,
+      fullName,
+      emailVerified: row.email_verified === true,
+    };
   return {
     outcome: remainingBefore === 0 ? 'exhausted' : 'no_match',
     email,

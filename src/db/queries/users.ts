@@ -1,7 +1,9 @@
 // User statements. Each function is one statement or one batch: one HTTP round trip.
 import { eq, sql } from 'drizzle-orm';
+import type { KeyedHash } from '../../crypto/hmac';
 import type { Database } from '../client';
 import { tfaDevices, users } from '../schema';
+import { insertVerificationFor } from './email-verification';
 import {
   accountGate,
   failureCountAfterFailure,
@@ -23,6 +25,7 @@ export type UserView = {
   email: string;
   fullName: string;
   tfaEnabled: boolean;
+  emailVerified: boolean;
   device: { id: string; deviceType: DeviceType } | null;
 };
 
@@ -31,6 +34,7 @@ const userViewColumns = {
   email: users.email,
   fullName: users.fullName,
   tfaEnabled: users.tfaEnabled,
+  emailVerified: sql<boolean>`${users.emailVerifiedAt} is not null`,
   deviceId: tfaDevices.id,
   deviceType: tfaDevices.deviceType,
 };
@@ -40,6 +44,7 @@ type UserViewRow = {
   email: string;
   fullName: string;
   tfaEnabled: boolean;
+  emailVerified: boolean;
   deviceId: string | null;
   deviceType: DeviceType | null;
 };
@@ -50,20 +55,41 @@ export function toUserView(row: UserViewRow): UserView {
     email: row.email,
     fullName: row.fullName,
     tfaEnabled: row.tfaEnabled,
+    emailVerified: row.emailVerified,
     device: row.deviceId && row.deviceType ? { id: row.deviceId, deviceType: row.deviceType } : null,
   };
 }
 
+export type NewAccount = {
+  id: string;
+  email: string;
+  fullName: string;
+  passwordHash: string;
+  locale: string | null;
+};
+export type NewVerification = { tokenHash: KeyedHash; ttlSeconds: number };
+
+// Signup without TFA: the user and its first email-verification token in one transaction (one round trip).
 export async function insertUser(
   db: Database,
-  user: { id: string; email: string; fullName: string; passwordHash: string; locale: string | null },
+  user: NewAccount,
+  verification: NewVerification,
 ): Promise<UserView> {
-  const [row] = await db
-    .insert(users)
-    .values({ ...user, tfaEnabled: false })
-    .returning({ id: users.id, email: users.email, fullName: users.fullName, tfaEnabled: users.tfaEnabled });
+  const [inserted] = await db.batch([
+    db
+      .insert(users)
+      .values({ ...user, tfaEnabled: false })
+      .returning({
+        id: users.id,
+        email: users.email,
+        fullName: users.fullName,
+        tfaEnabled: users.tfaEnabled,
+      }),
+    insertVerificationFor(db, { userId: user.id, email: user.email, ...verification }),
+  ]);
+  const row = inserted[0];
   if (!row) throw new Error('insert returned no row');
-  return { ...row, device: null };
+  return { ...row, emailVerified: false, device: null };
 }
 
 export async function findUserView(db: Database, userId: string): Promise<UserView | undefined> {
@@ -81,6 +107,7 @@ export type LoginCandidate = {
   fullName: string;
   passwordHash: string;
   tfaEnabled: boolean;
+  emailVerified: boolean;
   deviceType: DeviceType | null;
   lockedForSeconds: number;
 };
@@ -100,10 +127,12 @@ export async function findLoginCandidate(
     full_name: string;
     password_hash: string;
     tfa_enabled: boolean;
+    email_verified: boolean;
     device_type: DeviceType | null;
     locked_for_seconds: string | number;
   }>(sql`
-    select u.id, u.email, u.full_name, u.password_hash, u.tfa_enabled, d.device_type,
+    select u.id, u.email, u.full_name, u.password_hash, u.tfa_enabled,
+      u.email_verified_at is not null as email_verified, d.device_type,
       ${secondsUntil(sql`case when u.id is null then a.locked_until else u.locked_until end`)} as locked_for_seconds
     from (select ${email}::text as email) as q
       left join users u on u.email = q.email
@@ -119,6 +148,7 @@ export async function findLoginCandidate(
       fullName: row.full_name,
       passwordHash: row.password_hash,
       tfaEnabled: row.tfa_enabled,
+      emailVerified: row.email_verified === true,
       deviceType: row.device_type,
       lockedForSeconds,
     },
@@ -126,24 +156,33 @@ export async function findLoginCandidate(
   };
 }
 
-// One statement answers both questions: is the caller an admin (by the allowlist), and the page of users.
+// Whether the users row `alias` is an administrator: the role granted by an operator, or an ADMIN_EMAILS
+// address whose owner proved the mailbox (an unverified address grants nothing).
+export function isAdministrator(alias: string, adminEmails: readonly string[]) {
+  const admins = sql`array[${sql.join(
+    (adminEmails.length > 0 ? adminEmails : ['']).map((e) => sql`${e}`),
+    sql`, `,
+  )}]::text[]`;
+  const row = sql.raw(alias);
+  return sql`(${row}.role = 'admin' or (${row}.email = any(${admins}) and ${row}.email_verified_at is not null))`;
+}
+
+// One statement answers both questions: is the caller an admin, and the page of users.
 export async function listUsersForAdmin(
   db: Database,
   callerId: string,
   adminEmails: readonly string[],
   page: { limit: number; offset: number },
 ): Promise<{ callerIsAdmin: boolean; users: UserView[] }> {
-  const admins = sql`array[${sql.join(
-    (adminEmails.length > 0 ? adminEmails : ['']).map((e) => sql`${e}`),
-    sql`, `,
-  )}]::text[]`;
   const result = await db.execute<{ caller_is_admin: boolean; users: UserViewJSON[] }>(sql`
-    with caller as (select exists (select 1 from users where id = ${callerId} and email = any(${admins})) as is_admin)
+    with caller as (
+      select exists (select 1 from users where id = ${callerId} and ${isAdministrator('users', adminEmails)}) as is_admin
+    )
     select caller.is_admin as caller_is_admin,
       coalesce((
         select json_agg(json_build_object(
           'id', u.id, 'email', u.email, 'fullName', u.full_name, 'tfaEnabled', u.tfa_enabled,
-          'deviceId', d.id, 'deviceType', d.device_type) order by u.created_at, u.id)
+          'emailVerified', u.email_verified_at is not null, 'deviceId', d.id, 'deviceType', d.device_type) order by u.created_at, u.id)
         from (select * from users order by created_at, id limit ${page.limit} offset ${page.offset}) u
         left join tfa_devices d on d.user_id = u.id
         where caller.is_admin

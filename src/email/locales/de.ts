@@ -60,6 +60,18 @@ export const de: EmailLanguage = {
         ),
       ],
     }),
+    email_verification: (m, product) => ({
+      subject: `Bestätigen Sie Ihre ${product} E-Mail-Adresse`,
+      greeting: `Hallo ${m.full_name},`,
+      blocks: [
+        paragraph(
+          `Bitte bestätigen Sie, dass diese Adresse Ihnen gehört. Dieser Bestätigungscode funktioniert einmal, ${m.expires_in_hours} Stunden lang:`,
+        ),
+        copyable([m.token]),
+        paragraph('Senden Sie ihn als {"token": "…"} an POST /api/v1/auth/email/verify.'),
+        paragraph('Wenn Sie kein Konto angelegt haben, ignorieren Sie diese E-Mail.'),
+      ],
+    }),
     backup_tokens_regenerated: (m, product) => ({
       subject: `Ihre neuen ${product} Backup-Codes`,
       greeting: `Hallo ${m.full_name},`,
@@ -98,6 +110,17 @@ export const de: EmailLanguage = {
         `Zwei-Faktor-Authentifizierung für Ihr ${product} Konto aktiviert`,
         [
           `Die Zwei-Faktor-Authentifizierung ist jetzt aktiv, mit ${m.device_type === 'code_generator' ? 'einer Authenticator-App' : 'per E-Mail gesendeten Codes'}.`,
+        ],
+        m.occurred_at,
+      ),
+    tfa_reset_by_admin: (m, product) =>
+      notice(
+        m.full_name,
+        `Ein Administrator hat die Zwei-Faktor-Authentifizierung Ihres ${product} Kontos zurückgesetzt`,
+        [
+          'Auf Ihre Bitte hat ein Administrator Ihren zweiten Faktor und Ihre Backup-Codes entfernt: Ihr Passwort allein genügt jetzt zur Anmeldung.',
+          signedOut(m.revoked_sessions, 'Alle Sitzungen wurden abgemeldet'),
+          'Schalten Sie die Zwei-Faktor-Authentifizierung so bald wie möglich wieder ein.',
         ],
         m.occurred_at,
       ),

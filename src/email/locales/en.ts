@@ -57,6 +57,18 @@ export const en: EmailLanguage = {
         paragraph('If you did not ask for this, ignore this email: your password stays as it is.'),
       ],
     }),
+    email_verification: (m, product) => ({
+      subject: `Verify your ${product} email address`,
+      greeting: `Hello ${m.full_name},`,
+      blocks: [
+        paragraph(
+          `Please confirm that this address is yours. This verification token works once, for ${m.expires_in_hours} hours:`,
+        ),
+        copyable([m.token]),
+        paragraph('Send it to POST /api/v1/auth/email/verify as {"token": "…"}.'),
+        paragraph('If you did not create an account, ignore this email.'),
+      ],
+    }),
     backup_tokens_regenerated: (m, product) => ({
       subject: `Your new ${product} backup tokens`,
       greeting: `Hello ${m.full_name},`,
@@ -95,6 +107,17 @@ export const en: EmailLanguage = {
         `Two-factor authentication was enabled on your ${product} account`,
         [
           `Two-factor authentication is now on, with ${m.device_type === 'code_generator' ? 'an authenticator app' : 'codes sent by email'}.`,
+        ],
+        m.occurred_at,
+      ),
+    tfa_reset_by_admin: (m, product) =>
+      notice(
+        m.full_name,
+        `An administrator reset two-factor authentication on your ${product} account`,
+        [
+          'At your request, an administrator removed your second factor and your backup tokens: your password alone logs in now.',
+          signedOut(m.revoked_sessions, 'Every session was signed out'),
+          'Turn two-factor authentication on again as soon as you can.',
         ],
         m.occurred_at,
       ),

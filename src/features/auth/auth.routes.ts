@@ -69,7 +69,7 @@ export const loginRoute = defineRoute({
     },
   },
   sendsEmail: true,
-  problems: [problems.invalidCredentials(), problems.accountLocked(1)],
+  problems: [problems.invalidCredentials(), problems.accountLocked(1), problems.emailNotVerified()],
 });
 
 export const testTokenRoute = defineRoute({

@@ -82,6 +82,10 @@ export const UserSchema = z
     email: z.string(),
     full_name: z.string(),
     tfa_enabled: z.boolean(),
+    email_verified: z.boolean().openapi({
+      description:
+        'Whether the owner proved the mailbox (verification token, email-code login or password reset)',
+    }),
     device: z.union([z.object({ id: z.uuid(), device_type: DeviceTypeSchema }), z.null()]),
   })
   .openapi('User', {
@@ -90,6 +94,7 @@ export const UserSchema = z
       email: 'ada@example.com',
       full_name: 'Ada Lovelace',
       tfa_enabled: false,
+      email_verified: true,
       device: null,
     },
   });

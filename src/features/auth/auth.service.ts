@@ -23,6 +23,11 @@ import {
 import { enqueueEmail } from '../../email/email.producer';
 import { problems } from '../../http/problem';
 import { notifyAccountLocked, notifySecurityEvent } from '../account/notifications';
+import {
+  newVerificationToken,
+  sendVerificationEmail,
+} from '../email-verification/email-verification.service';
+import { EMAIL_VERIFICATION_TTL_SECONDS } from '../email-verification/verification-token';
 import { issueEmailLoginCode } from '../tfa/email-code';
 import { otpauthURIFor, prepareEnrollment } from '../tfa/enrollment';
 import { issueTokenPair, newSession, type TokenPair } from './token-issuer';
@@ -49,12 +54,16 @@ export async function signUp(deps: Deps, input: SignupInput): Promise<SignupResu
     passwordHash: await hashPassword(input.password),
     locale: input.locale,
   };
+  const { token: verificationToken, tokenHash } = await newVerificationToken(deps);
+  const verification = { tokenHash, ttlSeconds: EMAIL_VERIFICATION_TTL_SECONDS };
   try {
     if (!input.tfaEnabled || !input.deviceType) {
-      return { user: await insertUser(deps.db, account), otpauthURI: null };
+      const user = await insertUser(deps.db, account, verification);
+      await emailVerificationToken(deps, account, verificationToken);
+      return { user, otpauthURI: null };
     }
     const enrollment = await prepareEnrollment(deps, input.deviceType);
-    await insertUserWithEnrollment(deps.db, account, enrollment);
+    await insertUserWithEnrollment(deps.db, account, enrollment, verification);
     try {
       await enqueueEmail(deps, {
         kind: 'backup_tokens',
@@ -68,12 +77,14 @@ export async function signUp(deps: Deps, input: SignupInput): Promise<SignupResu
       throw error;
     }
     deps.log({ event: 'tfa_enabled', user_id: account.id, device_type: input.deviceType, via: 'signup' });
+    await emailVerificationToken(deps, account, verificationToken);
     return {
       user: {
         id: account.id,
         email,
         fullName: input.fullName,
         tfaEnabled: true,
+        emailVerified: false,
         device: { id: enrollment.device.id, deviceType: input.deviceType },
       },
       otpauthURI: otpauthURIFor(deps, email, enrollment.secretBase32),
@@ -81,6 +92,19 @@ export async function signUp(deps: Deps, input: SignupInput): Promise<SignupResu
   } catch (error) {
     if (isUniqueViolation(error, 'users_email_key')) throw problems.emailTaken();
     throw error;
+  }
+}
+
+// The account works without it (a resend gets a new token), so a queue failure does not undo the signup.
+async function emailVerificationToken(
+  deps: Deps,
+  account: { id: string; email: string; fullName: string },
+  token: string,
+): Promise<void> {
+  try {
+    await sendVerificationEmail(deps, account, token);
+  } catch {
+    deps.log({ event: 'email_verification_email_failed', user_id: account.id, via: 'signup' });
   }
 }
 
@@ -123,6 +147,11 @@ export async function logIn(
     if (failure.lockStarted) notifyAccountLocked(deps, candidate, failure.lockedForSeconds);
     deps.log({ event: 'login_failed', user_id: candidate.id, reason: 'wrong_password' });
     throw problems.invalidCredentials();
+  }
+  // Only once the password is proven, so the answer tells a stranger nothing about the address.
+  if (deps.config.requireVerifiedEmail && !candidate.emailVerified) {
+    deps.log({ event: 'login_refused', user_id: candidate.id, reason: 'email_not_verified' });
+    throw problems.emailNotVerified();
   }
   const rehashed = verdict.needsRehash ? await hashPassword(credentials.password) : null;
 
@@ -171,7 +200,11 @@ export async function logIn(
   deps.log({ event: 'login_ok', user_id: candidate.id, amr: session.amr });
   return {
     kind: 'tokens',
-    tokens: await issueTokenPair(deps, { ...session, authTimeSeconds: Math.floor(deps.nowMs() / 1000) }),
+    tokens: await issueTokenPair(deps, {
+      ...session,
+      authTimeSeconds: Math.floor(deps.nowMs() / 1000),
+      emailVerified: candidate.emailVerified,
+    }),
   };
 }
 
@@ -212,6 +245,7 @@ export async function refreshTokens(deps: Deps, refreshToken: string): Promise<T
     tokenId: nextTokenId,
     amr: outcome.amr,
     authTimeSeconds: outcome.authTimeSeconds,
+    emailVerified: outcome.emailVerified,
   });
 }
 

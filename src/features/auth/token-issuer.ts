@@ -23,7 +23,14 @@ export function newSession(deps: Pick<Deps, 'config'>, userId: string, amr: stri
 
 export async function issueTokenPair(
   deps: Pick<Deps, 'config' | 'secrets' | 'nowMs'>,
-  session: { sessionId: string; userId: string; tokenId: string; amr: string[]; authTimeSeconds: number },
+  session: {
+    sessionId: string;
+    userId: string;
+    tokenId: string;
+    amr: string[];
+    authTimeSeconds: number;
+    emailVerified: boolean;
+  },
 ): Promise<TokenPair> {
   const { config, secrets } = deps;
   const nowSeconds = Math.floor(deps.nowMs() / 1000);
@@ -38,6 +45,8 @@ export async function issueTokenPair(
         amr: session.amr,
         acr: assuranceLevelOf(session.amr),
         auth_time: session.authTimeSeconds,
+        // OIDC Core §5.1: whether the address was proven when this token was issued.
+        email_verified: session.emailVerified,
       },
       { ...options, expiresInSeconds: config.accessTokenTTLSeconds },
     ),

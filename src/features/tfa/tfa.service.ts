@@ -119,7 +119,11 @@ export async function completeLoginWithCode(
     throw problems.totpMismatch();
   }
   deps.log({ event: 'tfa_ok', user_id: challenge.userId, method: amr.includes('otp') ? 'otp' : 'email_otp' });
-  return issueTokenPair(deps, { ...session, authTimeSeconds: nowSeconds(deps) });
+  return issueTokenPair(deps, {
+    ...session,
+    authTimeSeconds: nowSeconds(deps),
+    emailVerified: outcome.emailVerified,
+  });
 }
 
 export async function completeLoginWithBackupToken(
@@ -152,7 +156,11 @@ export async function completeLoginWithBackupToken(
   }
   await notifySecurityEvent(deps, outcome, { kind: 'backup_token_used', remaining: outcome.remaining });
   deps.log({ event: 'tfa_ok', user_id: challenge.userId, method: 'backup_code' });
-  return issueTokenPair(deps, { ...session, authTimeSeconds: nowSeconds(deps) });
+  return issueTokenPair(deps, {
+    ...session,
+    authTimeSeconds: nowSeconds(deps),
+    emailVerified: outcome.emailVerified,
+  });
 }
 
 export type QRCodeResult = { otpauthURI: string; email: string };

@@ -9,6 +9,7 @@ export function toUserDTO(user: UserView): z.infer<typeof UserSchema> {
     email: user.email,
     full_name: user.fullName,
     tfa_enabled: user.tfaEnabled,
+    email_verified: user.emailVerified,
     device: user.device ? { id: user.device.id, device_type: user.device.deviceType } : null,
   };
 }

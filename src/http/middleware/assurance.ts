@@ -17,6 +17,13 @@ export type AssuranceRequirement = {
   maxAgeSeconds: number;
 };
 
+// Every admin endpoint: a session whose login proved an AAL2 second factor. Stateless (the token's acr), so
+// it runs before the admin statement; whether the caller is an admin is decided inside that statement.
+export const requireAdminSession = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.get('principal').acr !== 'aal2') throw problems.adminSecondFactorRequired();
+  await next();
+});
+
 export function requireAssurance(requirement: AssuranceRequirement) {
   const middleware = createMiddleware<AppEnv>(async (c, next) => {
     const principal = c.get('principal');

@@ -54,20 +54,24 @@ export function limitRequests(binding: LimiterBinding, keyOf: KeyOf = clientIP) 
 }
 
 // The login form's username, so one client cannot grind one account faster than the per-IP limit allows.
-// The form is parsed once per request: Hono caches c.req.formData() and the route's form validator reads
-// that cache, so there is no clone and no second parse. The cache keeps a failed parse too, and the
-// validator would rethrow it as it is (a 500): a malformed form gets its 400 here instead. A body that is
-// not a form is left to the validator (its 415).
+// The form is parsed once per request: the parsed form goes into Hono's body cache, where the route's form
+// validator reads it, so there is no clone and no second parse. A malformed body is only cached as bytes:
+// the validator, finding no parsed form, parses those bytes again and answers its 400 (a rejected promise
+// in the form cache would reach it unguarded and become a 500).
 export async function clientIPAndLoginAccount(c: Context<AppEnv>): Promise<string | undefined> {
-  const mediaType = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
-  const isForm = mediaType === 'application/x-www-form-urlencoded' || mediaType === 'multipart/form-data';
-  const form = await c.req.formData().catch((error: unknown) => {
-    if (!isForm) return undefined;
-    const reason = error instanceof Error ? error.message : String(error);
-    throw problems.malformedBody(
-      `The request body could not be parsed: Malformed FormData request. ${reason}`,
-    );
-  });
+  const form = await parseFormOnce(c);
   const username = form?.get('username');
   return typeof username === 'string' && username ? `${clientIP(c)}|${normalizeEmail(username)}` : undefined;
+}
+
+async function parseFormOnce(c: Context<AppEnv>): Promise<FormData | undefined> {
+  try {
+    const bytes = await c.req.arrayBuffer();
+    const contentType = c.req.header('content-type') ?? '';
+    const form = await new Response(bytes, { headers: { 'content-type': contentType } }).formData();
+    c.req.bodyCache.formData = form;
+    return form;
+  } catch {
+    return undefined;
+  }
 }
