@@ -846,7 +846,8 @@ export interface components {
             created_at: string;
         };
         AdminUserDetail: components["schemas"]["AdminUserSummary"] & {
-            device_type: components["schemas"]["DeviceType"] & (string | null);
+            /** @description null without TFA */
+            device_type: components["schemas"]["DeviceType"] | null;
             backup_tokens_remaining: number;
             failed_auth_count: number;
             /** @description 0 when the account is not locked */

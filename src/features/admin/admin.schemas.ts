@@ -37,7 +37,8 @@ export const AdminUserListSchema = z
   .openapi('AdminUserList');
 
 export const AdminUserDetailSchema = AdminUserSummarySchema.extend({
-  device_type: DeviceTypeSchema.nullable(),
+  // A union, not .nullable(): zod-openapi renders nullable enums as an allOf that forbids null.
+  device_type: z.union([DeviceTypeSchema, z.null()]).openapi({ description: 'null without TFA' }),
   backup_tokens_remaining: z.number().int(),
   failed_auth_count: z.number().int(),
   locked_for_seconds: z.number().int().openapi({ description: '0 when the account is not locked' }),
