@@ -37,8 +37,7 @@ export const AdminUserListSchema = z
   .openapi('AdminUserList');
 
 export const AdminUserDetailSchema = AdminUserSummarySchema.extend({
-  // A union, not `.nullable()`: on a registered component that renders as allOf [$ref, null], which no
-  // null satisfies (the DeviceType enum refuses it).
+  // A union, not .nullable(): zod-openapi renders nullable enums as an allOf that forbids null.
   device_type: z.union([DeviceTypeSchema, z.null()]).openapi({ description: 'null without TFA' }),
   backup_tokens_remaining: z.number().int(),
   failed_auth_count: z.number().int(),
