@@ -1,7 +1,7 @@
 // Bundle budget: builds the Worker exactly as `wrangler deploy` would (--dry-run --outdir), gzips its
 // module(s) and fails above the budget, so a heavy dependency cannot slip in unnoticed. Cloudflare limits
 // a Worker's compressed size (3 MiB free, 10 MiB paid) and a bigger bundle also costs cold-start time.
-//   node tools/bundle-size.ts            → "bundle: 212.3 KiB gzipped (budget 260 KiB)", exit 1 when over
+//   node tools/bundle-size.ts            → "bundle: 263.8 KiB gzipped (budget 320 KiB)", exit 1 when over
 //   BUNDLE_BUDGET_KIB=300 node tools/bundle-size.ts
 //   node tools/bundle-size.ts --breakdown   also lists the biggest packages (raw bytes, from the source map)
 import { spawnSync } from 'node:child_process';
@@ -12,8 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-// 250 until real email delivery (transports, SMTP client, MIME, languages: +8.3 KiB) landed.
-const DEFAULT_BUDGET_KIB = 260;
+// The project's bundle target (issue 11, also bench/targets.ts): ≤ 320 KiB gzipped with every planned
+// feature, passkeys included. It was 250 until email delivery (+8.3 KiB), the admin API, email verification
+// and the contract machinery (+12.4 KiB) landed: 263.8 KiB now.
+const DEFAULT_BUDGET_KIB = 320;
 // What the runtime loads: JavaScript and WebAssembly modules. Source maps and the README wrangler writes
 // next to them are not part of the Worker.
 const MODULE_FILE = /\.(m?js|cjs|wasm)$/;
