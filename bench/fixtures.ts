@@ -114,17 +114,24 @@ export async function logInForPreTFATokens(baseUrl: string, users: BenchUser[]):
   });
 }
 
-// Reads "----- email -----" … "----- end email -----" blocks from the Worker's console output and keeps
-// the backup tokens of each activation email by recipient.
+// Reads "----- email <task id> -----" … "----- end email <task id> -----" blocks (the console transport's
+// frame, src/email/transports/console.ts, one console.log per email) from the Worker's console output and
+// keeps the backup tokens of each activation email by recipient.
+const EMAIL_START = /^----- email (\S+) -----$/;
+const EMAIL_END = /^----- end email (\S+) -----$/;
+
 export function collectBackupTokens(subscribe: (listener: (line: string) => void) => () => void) {
   const tokensByEmail = new Map<string, string[]>();
-  let current: { to?: string; tokens: string[] } | undefined;
+  let current: { taskId: string; to?: string; tokens: string[] } | undefined;
   const unsubscribe = subscribe((rawLine) => {
     const line = rawLine.trim();
-    if (line === '----- email -----') {
-      current = { tokens: [] };
-    } else if (line === '----- end email -----') {
-      if (current?.to && current.tokens.length > 0) tokensByEmail.set(current.to, current.tokens);
+    const start = EMAIL_START.exec(line);
+    const end = EMAIL_END.exec(line);
+    if (start?.[1]) {
+      current = { taskId: start[1], tokens: [] };
+    } else if (end) {
+      if (current && current.taskId === end[1] && current.to && current.tokens.length > 0)
+        tokensByEmail.set(current.to, current.tokens);
       current = undefined;
     } else if (current) {
       if (line.startsWith('To: ')) current.to = line.slice('To: '.length).trim().toLowerCase();

@@ -44,8 +44,9 @@ function collectEmails(worker: WorkerServer) {
   let current: { to?: string; lines: string[] } | undefined;
   const unsubscribe = worker.onOutputLine((raw) => {
     const line = raw.trim();
-    if (line === '----- email -----') current = { lines: [] };
-    else if (line === '----- end email -----') {
+    // The console transport frames each email as `----- email <task id> -----` … `----- end email <task id> -----`.
+    if (/^----- email \S+ -----$/.test(line)) current = { lines: [] };
+    else if (/^----- end email \S+ -----$/.test(line)) {
       if (current?.to) byRecipient.set(current.to, [...(byRecipient.get(current.to) ?? []), current.lines]);
       current = undefined;
     } else if (current) {

@@ -22,7 +22,7 @@ export async function consumeDeadLetterBatch(batch: MessageBatch<unknown>, env: 
     const email = parsed.data;
     const failure = loaded
       ? await markDeliveryFailed(
-          getDatabase(loaded.config.databaseUrl, loaded.config.neonHTTPEndpoint),
+          getDatabase(loaded.config.databaseUrl, loaded.config.neonHTTPEndpoint, 'queue'),
           email.task_id,
           null,
         ).catch(() => undefined)

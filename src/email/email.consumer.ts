@@ -47,7 +47,7 @@ function recordStatus(env: Env, email: EmailMessage, state: 'SUCCESS' | 'RETRY' 
 
 async function deliver(message: Message<unknown>, email: EmailMessage, ctx: Context): Promise<void> {
   const { loaded, transport, env } = ctx;
-  const db = getDatabase(loaded.config.databaseUrl, loaded.config.neonHTTPEndpoint);
+  const db = getDatabase(loaded.config.databaseUrl, loaded.config.neonHTTPEndpoint, 'queue');
   const base = { transport: transport.name, attempts: message.attempts };
   const lastAttempt = message.attempts >= EMAIL_MAX_ATTEMPTS;
   const retryLater = async (reason: string) => {
