@@ -5,6 +5,7 @@
 //   $ACCESS, $REFRESH    from the last 200 password login or refresh (the README's "session" user)
 //   $PRE_TFA             from the last 202 login; single-use, so a spent one is renewed by re-running that login
 //   $TASK                from GET /tasks/test-celery
+//   $VERIFY              the verification token from the email the Worker printed for the last plain signup
 //   123456               a current TOTP code from the otpauth URI a `?format=json` signup returned
 //   K7QM-2XWD-9RTA       an unused backup token from the email the Worker printed for that user
 // The expected status is a `# → NNN` comment on the line after a command, else EXPECTED_STATUS below
@@ -40,6 +41,8 @@ const EXPECTED_STATUS: Record<string, number> = {
   'GET /users/users': 403,
   'GET /tasks/test-celery': 200,
   'GET /tasks/taskstatus': 200,
+  'POST /auth/email/verify': 200,
+  'POST /auth/email/verify/resend': 202,
 };
 
 type Example = { command: string; route: string; annotatedStatus?: number };
@@ -132,18 +135,36 @@ function parseJson(body: string): Json {
 }
 
 // The console transport prints each email between `----- email <task id> -----` and
-// `----- end email <task id> -----` (src/email/transports/console.ts); backup tokens are alone on their lines.
-function findBackupTokens(output: string, email: string): string[] {
-  const tokens: string[] = [];
+// `----- end email <task id> -----` (src/email/transports/console.ts); tokens and codes are alone on their lines.
+function findEmailLines(output: string, email: string, line: RegExp): string[] {
+  const found: string[] = [];
   for (const match of output.matchAll(
     /----- email (\S+) -----\n([\s\S]*?)\n[^\n]*----- end email \1 -----/g,
   )) {
     const text = match[2] ?? '';
     if (!new RegExp(`^\\s*To: ${email.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`, 'mi').test(text))
       continue;
-    tokens.push(...(text.match(/^\s*[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\s*$/gm) ?? []).map((t) => t.trim()));
+    found.push(...(text.match(line) ?? []).map((t) => t.trim()));
   }
-  return tokens;
+  return found;
+}
+
+const BACKUP_TOKEN_LINE = /^\s*[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\s*$/gm;
+// 256 bits as base64url: 43 characters.
+const VERIFICATION_TOKEN_LINE = /^\s*[A-Za-z0-9_-]{43}\s*$/gm;
+
+function findBackupTokens(output: string, email: string): string[] {
+  return findEmailLines(output, email, BACKUP_TOKEN_LINE);
+}
+
+async function waitForVerificationToken(stack: Stack, email: string): Promise<string> {
+  const deadline = Date.now() + EMAIL_WAIT_MS;
+  while (Date.now() < deadline) {
+    const token = findEmailLines(stack.output(), email, VERIFICATION_TOKEN_LINE).at(-1);
+    if (token) return token;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`no verification email for ${email} in the Worker's output`);
 }
 
 export async function waitForBackupToken(stack: Stack, email: string, spent: Set<string>): Promise<string> {
@@ -160,6 +181,8 @@ type Session = {
   vars: Record<string, string>;
   totp?: OTPAuth.TOTP;
   tfaEmail?: string;
+  // The last account signed up without TFA (the README's session user), whose verification token $VERIFY is.
+  plainSignupEmail?: string;
   preTFASpent: boolean;
   preTFALogin?: Example;
   spentBackupTokens: Set<string>;
@@ -186,6 +209,14 @@ function remember(session: Session, example: Example, outcome: Outcome): void {
     session.tfaEmail = String((body.user as Json | undefined)?.email);
   }
   if (path === '/tasks/test-celery' && typeof body.task_id === 'string') session.vars.TASK = body.task_id;
+  if (
+    method === 'POST' &&
+    path === '/auth/signup' &&
+    outcome.status === 201 &&
+    typeof body.email === 'string'
+  ) {
+    session.plainSignupEmail = body.email;
+  }
 }
 
 async function prepare(session: Session, stack: Stack, example: Example): Promise<Example> {
@@ -199,6 +230,10 @@ async function prepare(session: Session, stack: Stack, example: Example): Promis
     const token = await waitForBackupToken(stack, session.tfaEmail, session.spentBackupTokens);
     session.spentBackupTokens.add(token);
     command = command.replaceAll(BACKUP_TOKEN_PLACEHOLDER, token);
+  }
+  if (command.includes('$VERIFY')) {
+    if (!session.plainSignupEmail) throw new Error('no signup yet: $VERIFY needs one first');
+    session.vars.VERIFY = await waitForVerificationToken(stack, session.plainSignupEmail);
   }
   for (const name of command.matchAll(/\$([A-Z_]+)/g)) {
     if (name[1] !== 'API' && name[1] !== 'E2E_OUT' && !session.vars[name[1] as string]) {
